@@ -1,0 +1,56 @@
+"The project's own consistency: docs config, notebooks in the sidebar, import directions."
+import ast, json, re
+from pathlib import Path
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quarto_config_is_valid_and_sidebar_notebooks_exist():
+    q = yaml.safe_load((ROOT/'nbs'/'_quarto.yml').read_text())
+    assert q['project']['type'] == 'website' and 'sidebar.yml' in q['metadata-files']
+    side = yaml.safe_load((ROOT/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents']
+    sections = {s.get('section', s.get('text')) for s in side}
+    assert {'Home', 'Tutorials', 'Analysis', 'API'} <= sections
+    def hrefs(items):
+        for it in items:
+            if isinstance(it, str): yield it
+            elif 'href' in it: yield it['href']
+            else: yield from hrefs(it.get('contents', []))
+    listed = list(hrefs(side))
+    assert listed and all((ROOT/'nbs'/h).exists() for h in listed), [h for h in listed if not (ROOT/'nbs'/h).exists()]
+    # every library notebook is in the API section
+    api = [p.name for p in (ROOT/'nbs').glob('[0-9][0-9]_*.ipynb')]
+    assert set(api) <= set(listed)
+
+
+def test_every_module_comes_from_a_notebook_of_its_name():
+    for py in (ROOT/'vl2lite').glob('*.py'):
+        if py.name.startswith('_'): continue
+        head = py.read_text()[:600]
+        m = re.search(r'nbs/(\d\d)_(\w+)\.ipynb', head)
+        assert m and m.group(2) == py.stem, (py.name, head)
+
+
+ALLOWED = {  # module -> vl2lite modules it may import (the direction of the data flow)
+    'core': set(), 'data': {'core'}, 'teacher': {'core', 'data'}, 'cache': {'core', 'data', 'teacher'},
+    'losses': set(), 'callbacks': {'losses', 'cache', 'teacher', 'core', 'data'},
+}
+
+
+def test_import_directions():
+    for mod, ok in ALLOWED.items():
+        f = ROOT/'vl2lite'/f'{mod}.py'
+        if not f.exists(): continue
+        tree = ast.parse(f.read_text())
+        used = {n.module.split('.')[1] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith('vl2lite.')}
+        assert used <= ok, (mod, used - ok)
+    src = (ROOT/'vl2lite'/'losses.py').read_text()
+    assert 'fastai' not in src
+
+
+def test_notebooks_are_clean():
+    for nb in (ROOT/'nbs').rglob('*.ipynb'):
+        d = json.loads(nb.read_text())
+        for c in d['cells']:
+            if c['cell_type'] == 'code': assert c.get('execution_count') is None, nb
