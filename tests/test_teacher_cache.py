@@ -42,7 +42,8 @@ def test_cache_lookup_matches_teacher_and_survives_reload(tmp_path, tiny, mini):
 
 
 def test_cli_reports_missing_data_in_one_line(tmp_path):
-    r = subprocess.run([sys.executable, '-m', 'vl2lite.cli', 'zeroshot', '--data', str(tmp_path/'nothing')],
+    r = subprocess.run([sys.executable, '-c', 'import sys; from vl2lite.cli import main; sys.exit(main(sys.argv[1:]))',
+                        'zeroshot', '--data', str(tmp_path/'nothing')],
                        capture_output=True, text=True)
     assert r.returncode == 2, r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith('vl2lite: error: No dataset folder at')

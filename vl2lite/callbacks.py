@@ -7,20 +7,24 @@ Docs: https://vl2lite.github.io/vl2lite/callbacks.html.md"""
 # %% ../nbs/06_callbacks.ipynb #c791985b
 from __future__ import annotations
 import torch
-from fastai.callback.core import Callback, CancelBatchException
-from .losses import cosine_kd_loss
+from fastai.callback.core import Callback
+from fastcore.basics import store_attr
+from fastai.metrics import Metric
+from .losses import cosine_kd_loss, visual_kd_loss, text_kd_loss, kd_kl_loss
+from .teacher import zero_shot_logits
 
 # %% auto #0
-__all__ = ['TeacherEmbeddings', 'CosineFeatureKD']
+__all__ = ['TeacherEmbeddings', 'CosineFeatureKD', 'TermMetric', 'VisualKD', 'TextKD', 'VL2Lite', 'vl2lite_metrics', 'LogitKD']
 
 # %% ../nbs/06_callbacks.ipynb #d9c1a873
 class TeacherEmbeddings(Callback):
     "Store the teacher embeddings of the batch in `learn.teacher_emb` (training batches, and validation if `valid`)."
     order = -40
     def __init__(self, source, valid: bool = False): self.source, self.valid = source, valid
+    def __getstate__(self): return {**self.__dict__, 'source': None}   # never pickle a teacher or cache
     def before_batch(self):
         self.learn.teacher_emb = None
-        if self.training or self.valid:
+        if self.source is not None and (self.training or self.valid):
             self.learn.teacher_emb = self.source(getattr(self.learn, 'item_idx', None), self.xb[0])
 
 # %% ../nbs/06_callbacks.ipynb #4c598c83
@@ -34,3 +38,90 @@ class CosineFeatureKD(Callback):
         self.kd = cosine_kd_loss(self.learn.model.last_outputs[self.head], t)
         self.learn.loss_grad = self.learn.loss_grad + self.weight * self.kd
         self.learn.loss = self.learn.loss_grad.clone().detach()
+
+# %% ../nbs/06_callbacks.ipynb #1b0e78bc
+class TermMetric(Metric):
+    "Batch-size-weighted mean of attribute `attr` of callback `cb` over the validation set."
+    def __init__(self, cb, attr: str, name: str | None = None): self.cb, self.attr, self._name = cb, attr, name or attr
+    def reset(self): self.total, self.count = 0., 0
+    def accumulate(self, learn):
+        v = getattr(self.cb, self.attr, None)
+        if v is None or getattr(learn, 'teacher_emb', None) is None: return
+        bs = len(learn.yb[0]) if len(learn.yb) else 1
+        self.total += float(v) * bs; self.count += bs
+    @property
+    def value(self): return self.total / self.count if self.count else None
+    @property
+    def name(self): return self._name
+
+def _add_term(learn, term):
+    learn.loss_grad = learn.loss_grad + term
+    learn.loss = learn.loss_grad.clone().detach()
+
+# %% ../nbs/06_callbacks.ipynb #2db0492d
+class VisualKD(Callback):
+    "Add `weight * visual_kd_loss(student features, student.aux[condenser](teacher_emb))` to the loss."
+    order, run_valid = 0, True
+    def __init__(self, weight: float = 1., mode: str = 'pairwise', normalize_student: bool = False, condenser: str = 'img'):
+        store_attr(); self.value = None
+    def term(self, learn):
+        m = learn.model
+        return visual_kd_loss(m.last_features, m.aux[self.condenser](learn.teacher_emb), self.mode, self.normalize_student)
+    def after_loss(self):
+        if getattr(self.learn, 'teacher_emb', None) is None: return
+        self.value = self.term(self.learn)
+        _add_term(self.learn, self.weight * self.value)
+
+class TextKD(Callback):
+    "Add `weight * text_kd_loss(...)` with the teacher text embeddings and condenser of `student.aux[classifier]`."
+    order, run_valid = 0, True
+    def __init__(self, weight: float = 1., T: float = 2., official: bool = False, classifier: str = 'text'):
+        store_attr(); self.value = None
+    def term(self, learn):
+        m, tc = learn.model, learn.model.aux[self.classifier]
+        scale, factor = (1/0.07, self.T**2/2) if self.official else (1., None)
+        return text_kd_loss(m.last_features, learn.teacher_emb, tc.W, tc.condenser(tc.W), self.T, scale, factor)
+    def after_loss(self):
+        if getattr(self.learn, 'teacher_emb', None) is None: return
+        self.value = self.term(self.learn)
+        _add_term(self.learn, self.weight * self.value)
+
+class VL2Lite(Callback):
+    "VL2Lite's loss: CE plus visual and linguistic KD, fixed weights or the official epoch schedule."
+    order, run_valid = 0, True
+    def __init__(self, vis_weight: float = 1., txt_weight: float = 1., vis_mode: str = 'pairwise', T: float = 2.,
+                 official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False):
+        if schedule not in ('fixed', 'official'): raise ValueError("schedule must be 'fixed' or 'official'")
+        store_attr('vis_weight,txt_weight,schedule')
+        self.vis_kd, self.txt_kd = VisualKD(mode=vis_mode, normalize_student=normalize_student), TextKD(T=T, official=official_text)
+        self.cls = self.vis = self.txt = None; self.hist = []
+    def before_fit(self): self.hist = []
+    def after_loss(self):
+        if getattr(self.learn, 'teacher_emb', None) is None: return
+        cls = self.learn.loss_grad
+        vis = self.vis_kd.term(self.learn) if self.vis_weight else cls.new_zeros(())
+        txt = self.txt_kd.term(self.learn) if self.txt_weight else cls.new_zeros(())
+        if self.schedule == 'official':
+            w = self.epoch / (8 * self.n_epoch)
+            loss = w*cls + (1 - w)*(self.vis_weight*vis + self.txt_weight*txt)/2
+        else: loss = cls + self.vis_weight*vis + self.txt_weight*txt
+        self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
+        self.cls, self.vis, self.txt = cls.detach(), vis.detach(), txt.detach()
+        if self.training: self.hist.append(dict(iter=self.train_iter, cls=float(cls), vis=float(vis), txt=float(txt)))
+
+def vl2lite_metrics(cb: VL2Lite) -> list:
+    "Validation metrics for the terms of a `VL2Lite` callback."
+    return [TermMetric(cb, 'cls', 'L_cls'), TermMetric(cb, 'vis', 'L_vis'), TermMetric(cb, 'txt', 'L_txt')]
+
+# %% ../nbs/06_callbacks.ipynb #38e690f4
+class LogitKD(Callback):
+    "Add `weight * kd_kl_loss(zero-shot teacher logits, student logits, T)`; `W` are the class-prompt embeddings."
+    order, run_valid = 0, True
+    def __init__(self, W, weight: float = 1., T: float = 2., logit_scale: float = 100.):
+        store_attr('weight,T,logit_scale'); self.W = W.detach().float(); self.value = None
+    def after_loss(self):
+        t = getattr(self.learn, 'teacher_emb', None)
+        if t is None: return
+        tl = zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
+        self.value = kd_kl_loss(tl, self.learn.pred, self.T)
+        _add_term(self.learn, self.weight * self.value)

@@ -76,5 +76,3 @@ def main(argv=None):
     except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
         print(f"vl2lite: error: {e}", file=sys.stderr); return 2
     return 0
-
-if __name__ == '__main__': sys.exit(main())

@@ -110,7 +110,8 @@ class Student(nn.Module):
         if not self.feature_dim: raise ValueError(f"{self.arch} exposes no pooled feature size (head_hidden_size/num_features)")
         self.n_classes = n_classes
         self.head = nn.Linear(self.feature_dim, n_classes)
-        self.heads = nn.ModuleDict()
+        self.heads = nn.ModuleDict()   # run on the features in every forward
+        self.aux = nn.ModuleDict()     # trained with the student but not run in forward (condensers, text classifiers)
         self.last_features, self.last_outputs = None, {}
 
     def features(self, x):
@@ -128,6 +129,12 @@ class Student(nn.Module):
         if name in ('head',) or name in self.heads: raise ValueError(f"A head named {name!r} exists already")
         self.heads[name] = module if module is not None else nn.Linear(self.feature_dim, n_out or self.n_classes)
         return self.heads[name]
+
+    def add_aux(self, name: str, module: nn.Module):
+        "Add a trainable module that lives in the model (so the optimiser and `export` see it) but is not run in `forward`."
+        if name in self.aux: raise ValueError(f"An auxiliary module named {name!r} exists already")
+        self.aux[name] = module
+        return module
 
     def forward(self, x, idx=None):
         f = self.features(x)

@@ -224,7 +224,7 @@ def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, 
     dblock = DataBlock(blocks=blocks, getters=getters, n_inp=len(blocks) - 1, item_tfms=item_tfms, batch_tfms=batch_tfms,
                        splitter=IndexSplitter(range(n_tr, len(items))))
     dls = dblock.dataloaders(items, bs=bs, **kwargs)
-    dls.table, dls.norm_stats = table, stats
+    dls.table, dls.norm_stats, dls.train_idx, dls.valid_idx = table, stats, train_idx, valid_idx
     return dls
 
 def items_dl(dls, table: ImageTable, idxs, bs: int | None = None, shuffle: bool = False, drop_last: bool = False, with_labels: bool = True):

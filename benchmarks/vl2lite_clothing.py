@@ -1,0 +1,147 @@
+"""VL2Lite on the clothing set: students x label fractions x methods x seeds, resumable.
+
+    VL2LITE_DATA=../shared/data python benchmarks/vl2lite_clothing.py run      # runs the missing rows (resumes)
+    VL2LITE_DATA=../shared/data python benchmarks/vl2lite_clothing.py report   # mean +- std table from the results
+    VL2LITE_DATA=../shared/data python benchmarks/vl2lite_clothing.py costs    # parameters and CPU latency per image
+
+Protocol (the same for every row): teacher = offline ConSE (EfficientNet-Lite2 + all-MiniLM-L6-v2), its
+image embeddings cached once, class prompts 'a photo of a {}, a type of clothing.' with the folder names
+(the setting chosen on validation by `vl2lite demo`); students at --size px, batch 64, AdamW with
+fit_one_cycle at --lr; train on the training split (all labels, or a stratified --fraction of them,
+the rest unused); the epoch with the best validation accuracy is kept (checkpoint chosen on
+validation) and evaluated once on the test split. Each finished run is appended to the JSONL file
+at once, so an interrupted benchmark loses at most the run in progress.
+"""
+import argparse, json, os, platform, time
+from pathlib import Path
+import numpy as np
+import torch
+from fastai.callback.tracker import SaveModelCallback
+import fastai.callback.progress  # Learner.no_bar
+from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
+from vl2lite.core import seed_everything, Student
+from vl2lite.data import scan_folder, clothing_path, table_dls, labelled_split, items_dl
+from vl2lite.teacher import ConSETeacher
+from vl2lite.cache import TeacherCache, zero_shot_eval
+from vl2lite.methods.vl2lite import vl2lite_learner
+
+METHODS = {  # name -> vl2lite_learner arguments
+    'ce': dict(method='ce'),
+    'logit_kd': dict(method='logit_kd'),
+    'vl2lite_pairwise': dict(method='vl2lite', vis_mode='pairwise'),
+    'vl2lite_pointwise': dict(method='vl2lite', vis_mode='pointwise'),
+    'vl2lite_txt_only': dict(method='vl2lite', vis_weight=0.),
+    'vl2lite_vis_only': dict(method='vl2lite', txt_weight=0.),
+}
+STUDENTS = {  # name -> (timm arch, pretrained, normalisation stats)
+    'mobilenetv3_small_100': ('mobilenetv3_small_100', False, None),
+    'resnet18': ('resnet18', False, None),
+    'tf_efficientnet_lite0_in1k': ('tf_efficientnet_lite0', 'pypi', ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))),
+}
+TEMPLATES = 'clothing'
+
+
+def key(r): return (r['student'], r['fraction'], r['method'], r['seed'])
+
+
+def load(out):
+    p = Path(out)
+    return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+
+
+def run_one(table, teacher, cache, student, fraction, method, seed, a):
+    arch, pretrained, stats = STUDENTS[student]
+    train_idx = table.idxs('train') if fraction >= 1 else labelled_split(table, fraction, seed=seed)[0]
+    epochs = a.epochs if fraction >= 1 else a.epochs_fraction
+    seed_everything(seed)
+    kw = dict(stats=stats) if stats else {}
+    dls = table_dls(table, size=a.size, bs=64, train_idx=train_idx, num_workers=a.workers, **kw)
+    learn = vl2lite_learner(dls, arch, teacher, pretrained=pretrained, templates=TEMPLATES, cache=cache,
+                            log_valid_kd=False, path=a.tmp, **METHODS[method])
+    fname = f'bench_{os.getpid()}'
+    t0 = time.time()
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(epochs, a.lr, cbs=SaveModelCallback(monitor='accuracy', fname=fname, with_opt=False))
+    secs = time.time() - t0
+    accs = [float(v[2]) for v in learn.recorder.values]          # valid_loss, accuracy per epoch
+    best = int(np.argmax(accs))
+    test_dl = items_dl(dls, table, table.idxs('test'))
+    preds, targs = learn.get_preds(dl=test_dl)                    # the checkpoint SaveModelCallback reloaded
+    test_acc = float((preds.argmax(-1) == targs).float().mean())
+    return dict(student=student, fraction=fraction, method=method, seed=seed, epochs=epochs, size=a.size, lr=a.lr,
+                n_train=int(len(train_idx)), best_epoch=best + 1, valid_acc=accs[best], test_acc=test_acc,
+                valid_curve=accs, seconds=round(secs, 1))
+
+
+def cmd_run(a):
+    torch.set_num_threads(os.cpu_count() or 1)
+    table = scan_folder(clothing_path())
+    teacher = ConSETeacher.from_pretrained_packages('lite2')
+    cache = TeacherCache(teacher, table).fill()
+    done = {key(r) for r in load(a.out)}
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    for seed in a.seeds:
+        for fraction in a.fractions:
+            for student in a.students:
+                for method in a.methods:
+                    k = (student, fraction, method, seed)
+                    if k in done: continue
+                    r = run_one(table, teacher, cache, student, fraction, method, seed, a)
+                    with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
+                    print(f"{student:28s} frac {fraction:4} seed {seed} {method:18s} valid {r['valid_acc']:.3f} "
+                          f"test {r['test_acc']:.3f} (epoch {r['best_epoch']}/{r['epochs']}, {r['seconds']:.0f} s)", flush=True)
+
+
+def cmd_report(a):
+    rows = load(a.out)
+    if not rows: print('no results yet in', a.out); return
+    groups = {}
+    for r in rows: groups.setdefault((r['student'], r['fraction'], r['method']), []).append(r)
+    print(f"| student | labels | method | seeds | valid acc | test acc (mean +- std) |\n|---|---|---|---|---|---|")
+    for (st, fr, m), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], -kv[0][1], list(METHODS).index(kv[0][2]))):
+        t = np.array([r['test_acc'] for r in rs]) * 100; v = np.array([r['valid_acc'] for r in rs]) * 100
+        sd = f' +- {t.std(ddof=1):.1f}' if len(t) > 1 else ''
+        print(f"| {st} | {fr:.0%} | {m} | {len(rs)} | {v.mean():.1f} | {t.mean():.1f}{sd} |")
+
+
+def cmd_costs(a):
+    torch.set_num_threads(os.cpu_count() or 1)
+    table = scan_folder(clothing_path())
+    teacher = ConSETeacher.from_pretrained_packages('lite2')
+    zs = zero_shot_eval(teacher, table, 'test', table.vocab, TEMPLATES, cache=TeacherCache(teacher, table))
+    print(f"teacher zero-shot test accuracy: {100*zs['acc']:.1f} (mean per-class {100*zs['mean_class_acc']:.1f})")
+    def lat(fn, x, n=20):
+        with torch.no_grad():
+            for _ in range(3): fn(x)
+            t0 = time.perf_counter()
+            for _ in range(n): fn(x)
+        return (time.perf_counter() - t0) / n * 1000
+    print(f"CPU latency per image (batch 1, {os.cpu_count()} cores, torch {torch.__version__}):")
+    print("| model | parameters | input | ms / image |\n|---|---|---|---|")
+    n_t = sum(p.numel() for p in teacher.classifier.parameters())
+    print(f"| teacher image tower (EfficientNet-Lite2 + ConSE) | {n_t/1e6:.2f} M | {teacher.image_size} px | "
+          f"{lat(teacher.encode_images, torch.randn(1, 3, teacher.image_size, teacher.image_size)):.1f} |")
+    for name, (arch, _, _) in STUDENTS.items():
+        s = Student(arch, n_classes=len(table.vocab)).eval()
+        print(f"| {name} | {sum(p.numel() for p in s.parameters())/1e6:.2f} M | {a.size} px | {lat(s, torch.randn(1, 3, a.size, a.size)):.1f} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('cmd', choices=['run', 'report', 'costs'])
+    ap.add_argument('--out', default='benchmarks/results/vl2lite_clothing.jsonl')
+    ap.add_argument('--students', nargs='+', default=list(STUDENTS))
+    ap.add_argument('--methods', nargs='+', default=list(METHODS))
+    ap.add_argument('--fractions', nargs='+', type=float, default=[1.0, 0.1])
+    ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    ap.add_argument('--size', type=int, default=128)
+    ap.add_argument('--epochs', type=int, default=8, help='epochs with all labels')
+    ap.add_argument('--epochs-fraction', type=int, default=30, help='epochs with a label fraction (about as many steps as 3 full epochs at 10%)')
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--tmp', default='/tmp/vl2lite_bench')
+    a = ap.parse_args()
+    {'run': cmd_run, 'report': cmd_report, 'costs': cmd_costs}[a.cmd](a)
+
+
+if __name__ == '__main__': main()
