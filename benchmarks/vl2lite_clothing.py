@@ -32,7 +32,14 @@ METHODS = {  # name -> vl2lite_learner arguments
     'vl2lite_pointwise': dict(method='vl2lite', vis_mode='pointwise'),
     'vl2lite_txt_only': dict(method='vl2lite', vis_weight=0.),
     'vl2lite_vis_only': dict(method='vl2lite', txt_weight=0.),
+    # variants for choosing the loss form on the validation split
+    'vl2lite_official_text': dict(method='vl2lite', official_text=True),
+    'vl2lite_txt_only_official': dict(method='vl2lite', vis_weight=0., official_text=True),
+    'vl2lite_norm_student': dict(method='vl2lite', normalize_student=True),
+    'vl2lite_norm_official_text': dict(method='vl2lite', normalize_student=True, official_text=True),
+    'vl2lite_official_all': dict(method='vl2lite', vis_mode='pointwise', official_text=True, schedule='official'),
 }
+GRID = ['ce', 'logit_kd', 'vl2lite_pairwise', 'vl2lite_pointwise', 'vl2lite_txt_only', 'vl2lite_vis_only']
 STUDENTS = {  # name -> (timm arch, pretrained, normalisation stats)
     'mobilenetv3_small_100': ('mobilenetv3_small_100', False, None),
     'resnet18': ('resnet18', False, None),
@@ -62,11 +69,11 @@ def run_one(table, teacher, cache, student, fraction, method, seed, a):
     t0 = time.time()
     with learn.no_bar(), learn.no_logging():
         learn.fit_one_cycle(epochs, a.lr, cbs=SaveModelCallback(monitor='accuracy', fname=fname, with_opt=False))
-    secs = time.time() - t0
-    accs = [float(v[2]) for v in learn.recorder.values]          # valid_loss, accuracy per epoch
-    best = int(np.argmax(accs))
-    test_dl = items_dl(dls, table, table.idxs('test'))
-    preds, targs = learn.get_preds(dl=test_dl)                    # the checkpoint SaveModelCallback reloaded
+        secs = time.time() - t0
+        accs = [float(v[2]) for v in learn.recorder.values]      # train_loss, valid_loss, accuracy per epoch
+        best = int(np.argmax(accs))
+        test_dl = items_dl(dls, table, table.idxs('test'))
+        preds, targs = learn.get_preds(dl=test_dl)                # the best-validation checkpoint, reloaded after fit
     test_acc = float((preds.argmax(-1) == targs).float().mean())
     return dict(student=student, fraction=fraction, method=method, seed=seed, epochs=epochs, size=a.size, lr=a.lr,
                 n_train=int(len(train_idx)), best_epoch=best + 1, valid_acc=accs[best], test_acc=test_acc,
@@ -80,9 +87,9 @@ def cmd_run(a):
     cache = TeacherCache(teacher, table).fill()
     done = {key(r) for r in load(a.out)}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    for seed in a.seeds:
+    for student in a.students:          # students in turn, so finished students have complete tables
         for fraction in a.fractions:
-            for student in a.students:
+            for seed in a.seeds:
                 for method in a.methods:
                     k = (student, fraction, method, seed)
                     if k in done: continue
@@ -131,7 +138,7 @@ def main():
     ap.add_argument('cmd', choices=['run', 'report', 'costs'])
     ap.add_argument('--out', default='benchmarks/results/vl2lite_clothing.jsonl')
     ap.add_argument('--students', nargs='+', default=list(STUDENTS))
-    ap.add_argument('--methods', nargs='+', default=list(METHODS))
+    ap.add_argument('--methods', nargs='+', default=GRID, choices=list(METHODS))
     ap.add_argument('--fractions', nargs='+', type=float, default=[1.0, 0.1])
     ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     ap.add_argument('--size', type=int, default=128)

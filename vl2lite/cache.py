@@ -116,7 +116,7 @@ class TeacherCache:
 
     def lookup(self, idxs, view: int | str = 0) -> torch.Tensor:
         "(B, d) float32 embeddings of dataset indices `idxs`; `view`: an int, 'random' (one stored view per item) or 'mean'."
-        idxs = torch.as_tensor(idxs, dtype=torch.long).cpu()
+        idxs = torch.as_tensor(idxs, dtype=torch.long).cpu().as_subclass(torch.Tensor)
         rows = self.rows[idxs]
         if (rows < 0).any():
             raise KeyError(f"{int((rows < 0).sum())} item(s) are not in the teacher cache (e.g. {self.table.paths[int(idxs[rows < 0][0])]}): call fill() first")

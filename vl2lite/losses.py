@@ -13,33 +13,40 @@ import torch.nn.functional as F
 __all__ = ['cosine_kd_loss', 'kd_kl_loss', 'visual_kd_loss', 'text_kd_loss']
 
 # %% ../nbs/04_losses.ipynb #542a8c80
+def _plain(*ts):
+    "View tensor subclasses as plain `torch.Tensor`s (same data, same autograd graph)."
+    return [t.as_subclass(torch.Tensor) if isinstance(t, torch.Tensor) and type(t) is not torch.Tensor else t for t in ts]
+
+# %% ../nbs/04_losses.ipynb #c4bd3d1a
 def cosine_kd_loss(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     "Mean over the batch of `1 - cos(s_i, t_i)`; `s` and `t` are (B, d)."
     if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
+    s, t = _plain(s, t)
     return (1 - F.cosine_similarity(s.float(), t.float(), dim=-1)).mean()
 
-# %% ../nbs/04_losses.ipynb #2fe3f531
+# %% ../nbs/04_losses.ipynb #301e2a3b
 def kd_kl_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, T: float = 2.) -> torch.Tensor:
     "`T^2 * KL(softmax(teacher/T) || softmax(student/T))`, batch mean."
     if teacher_logits.shape != student_logits.shape:
         raise ValueError(f"teacher logits {tuple(teacher_logits.shape)} and student logits {tuple(student_logits.shape)} differ")
+    teacher_logits, student_logits = _plain(teacher_logits, student_logits)
     return T**2 * F.kl_div(F.log_softmax(student_logits.float()/T, -1), F.log_softmax(teacher_logits.float()/T, -1),
                            reduction='batchmean', log_target=True)
 
-# %% ../nbs/04_losses.ipynb #1edb7d02
+# %% ../nbs/04_losses.ipynb #9c49837c
 def visual_kd_loss(s: torch.Tensor, t_cond: torch.Tensor, mode: str = 'pairwise', normalize_student: bool = False,
                    beta: float = 1.) -> torch.Tensor:
     "VL2Lite's visual KD between student features `s` and condensed teacher embeddings `t_cond`, both (B, d_S)."
     if s.shape != t_cond.shape:
         raise ValueError(f"student features {tuple(s.shape)} and condensed teacher embeddings {tuple(t_cond.shape)} differ: "
                          "the image condenser must output the student's feature dimension")
-    s, t_cond = s.float(), t_cond.float()
+    s, t_cond = [x.float() for x in _plain(s, t_cond)]
     if mode == 'pointwise': return F.l1_loss(F.normalize(s, dim=-1), F.normalize(t_cond, dim=-1))
     if mode != 'pairwise': raise ValueError(f"mode must be 'pairwise' or 'pointwise', got {mode!r}")
     if normalize_student: s = F.normalize(s, dim=-1)
     return F.smooth_l1_loss(torch.cdist(s, s), torch.cdist(t_cond, t_cond), beta=beta)
 
-# %% ../nbs/04_losses.ipynb #685e718d
+# %% ../nbs/04_losses.ipynb #3dc058dd
 def text_kd_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, W_cond: torch.Tensor, T: float = 2.,
                  logit_scale: float = 1., factor: float | None = None) -> torch.Tensor:
     "VL2Lite's linguistic KD: `factor * KL(softmax(scale*cos(t,W)/T) || softmax(scale*cos(s,W')/T))`, factor `T^2` by default."
@@ -48,6 +55,7 @@ def text_kd_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, W_cond: torc
     if t.shape[-1] != W.shape[-1]:
         raise ValueError(f"teacher image embeddings have dimension {t.shape[-1]}, its text embeddings {W.shape[-1]}")
     if W.shape[0] != W_cond.shape[0]: raise ValueError(f"{W.shape[0]} text embeddings but {W_cond.shape[0]} condensed ones")
+    s, t, W, W_cond = _plain(s, t, W, W_cond)
     cos_vlm = F.normalize(t.float(), dim=-1) @ F.normalize(W.float(), dim=-1).T
     cos_lw = F.normalize(s.float(), dim=-1) @ F.normalize(W_cond.float(), dim=-1).T
     f = T**2 if factor is None else factor
