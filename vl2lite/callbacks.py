@@ -14,7 +14,8 @@ from .losses import cosine_kd_loss, visual_kd_loss, text_kd_loss, kd_kl_loss
 from .teacher import zero_shot_logits
 
 # %% auto #0
-__all__ = ['TeacherEmbeddings', 'CosineFeatureKD', 'TermMetric', 'VisualKD', 'TextKD', 'VL2Lite', 'vl2lite_metrics', 'LogitKD']
+__all__ = ['TeacherEmbeddings', 'KDTerm', 'CosineFeatureKD', 'TermMetric', 'VisualKD', 'TextKD', 'VL2Lite', 'vl2lite_metrics',
+           'LogitKD']
 
 # %% ../nbs/06_callbacks.ipynb #d9c1a873
 class TeacherEmbeddings(Callback):
@@ -28,16 +29,26 @@ class TeacherEmbeddings(Callback):
             self.learn.teacher_emb = self.source(getattr(self.learn, 'item_idx', None), self.xb[0])
 
 # %% ../nbs/06_callbacks.ipynb #4c598c83
-class CosineFeatureKD(Callback):
-    "Add `weight * (1 - cos(student.heads[head](features), teacher_emb))` to the loss."
+def _add_term(learn, term):
+    "Add `term` to what is back-propagated (`loss_grad`) and to the logged `loss`."
+    learn.loss_grad = learn.loss_grad + term
+    learn.loss = learn.loss_grad.clone().detach()
+
+class KDTerm(Callback):
+    "Base of the KD callbacks: when the batch has teacher embeddings, add `weight * self.term(learn)` to the loss and keep it in `value`."
     order, run_valid = 0, True
-    def __init__(self, head: str = 'proj', weight: float = 1.): self.head, self.weight, self.kd = head, weight, None
+    weight, value = 1., None
+    def term(self, learn): raise NotImplementedError
     def after_loss(self):
-        t = getattr(self.learn, 'teacher_emb', None)
-        if t is None: return
-        self.kd = cosine_kd_loss(self.learn.model.last_outputs[self.head], t)
-        self.learn.loss_grad = self.learn.loss_grad + self.weight * self.kd
-        self.learn.loss = self.learn.loss_grad.clone().detach()
+        if getattr(self.learn, 'teacher_emb', None) is None: return
+        v = self.term(self.learn)
+        _add_term(self.learn, self.weight * v)
+        self.value = v.detach()
+
+class CosineFeatureKD(KDTerm):
+    "Add `weight * (1 - cos(student.heads[head](features), teacher_emb))` to the loss."
+    def __init__(self, head: str = 'proj', weight: float = 1.): self.head, self.weight = head, weight
+    def term(self, learn): return cosine_kd_loss(learn.model.last_outputs[self.head], learn.teacher_emb)
 
 # %% ../nbs/06_callbacks.ipynb #1b0e78bc
 class TermMetric(Metric):
@@ -54,37 +65,23 @@ class TermMetric(Metric):
     @property
     def name(self): return self._name
 
-def _add_term(learn, term):
-    learn.loss_grad = learn.loss_grad + term
-    learn.loss = learn.loss_grad.clone().detach()
-
 # %% ../nbs/06_callbacks.ipynb #2db0492d
-class VisualKD(Callback):
+class VisualKD(KDTerm):
     "Add `weight * visual_kd_loss(student features, student.aux[condenser](teacher_emb))` to the loss."
-    order, run_valid = 0, True
     def __init__(self, weight: float = 1., mode: str = 'pairwise', normalize_student: bool = False, condenser: str = 'img'):
-        store_attr(); self.value = None
+        store_attr()
     def term(self, learn):
         m = learn.model
         return visual_kd_loss(m.last_features, m.aux[self.condenser](learn.teacher_emb), self.mode, self.normalize_student)
-    def after_loss(self):
-        if getattr(self.learn, 'teacher_emb', None) is None: return
-        self.value = self.term(self.learn)
-        _add_term(self.learn, self.weight * self.value)
 
-class TextKD(Callback):
+class TextKD(KDTerm):
     "Add `weight * text_kd_loss(...)` with the teacher text embeddings and condenser of `student.aux[classifier]`."
-    order, run_valid = 0, True
     def __init__(self, weight: float = 1., T: float = 2., official: bool = False, classifier: str = 'text'):
-        store_attr(); self.value = None
+        store_attr()
     def term(self, learn):
         m, tc = learn.model, learn.model.aux[self.classifier]
         scale, factor = (1/0.07, self.T**2/2) if self.official else (1., None)
         return text_kd_loss(m.last_features, learn.teacher_emb, tc.W, tc.condenser(tc.W), self.T, scale, factor)
-    def after_loss(self):
-        if getattr(self.learn, 'teacher_emb', None) is None: return
-        self.value = self.term(self.learn)
-        _add_term(self.learn, self.weight * self.value)
 
 class VL2Lite(Callback):
     "VL2Lite's loss: CE plus visual and linguistic KD, fixed weights or the official epoch schedule."
@@ -107,21 +104,17 @@ class VL2Lite(Callback):
         else: loss = cls + self.vis_weight*vis + self.txt_weight*txt
         self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
         self.cls, self.vis, self.txt = cls.detach(), vis.detach(), txt.detach()
-        if self.training: self.hist.append(dict(iter=self.train_iter, cls=float(cls), vis=float(vis), txt=float(txt)))
+        if self.training: self.hist.append(dict(iter=self.train_iter, cls=self.cls.item(), vis=self.vis.item(), txt=self.txt.item()))
 
 def vl2lite_metrics(cb: VL2Lite) -> list:
     "Validation metrics for the terms of a `VL2Lite` callback."
     return [TermMetric(cb, 'cls', 'L_cls'), TermMetric(cb, 'vis', 'L_vis'), TermMetric(cb, 'txt', 'L_txt')]
 
 # %% ../nbs/06_callbacks.ipynb #38e690f4
-class LogitKD(Callback):
+class LogitKD(KDTerm):
     "Add `weight * kd_kl_loss(zero-shot teacher logits, student logits, T)`; `W` are the class-prompt embeddings."
-    order, run_valid = 0, True
     def __init__(self, W, weight: float = 1., T: float = 2., logit_scale: float = 100.):
-        store_attr('weight,T,logit_scale'); self.W = W.detach().float(); self.value = None
-    def after_loss(self):
-        t = getattr(self.learn, 'teacher_emb', None)
-        if t is None: return
-        tl = zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
-        self.value = kd_kl_loss(tl, self.learn.pred, self.T)
-        _add_term(self.learn, self.weight * self.value)
+        store_attr('weight,T,logit_scale'); self.W = W.detach().float()
+    def term(self, learn):
+        t = learn.teacher_emb
+        return kd_kl_loss(zero_shot_logits(t, self.W.to(t.device), self.logit_scale), learn.pred, self.T)
