@@ -35,6 +35,7 @@ def test_every_module_comes_from_a_notebook_of_its_name():
 ALLOWED = {  # module -> vl2lite modules it may import (the direction of the data flow)
     'core': set(), 'data': {'core'}, 'teacher': {'core', 'data'}, 'cache': {'core', 'data', 'teacher'},
     'losses': set(), 'condense': set(), 'callbacks': {'losses', 'cache', 'teacher', 'core', 'data', 'condense'},
+    'analysis': {'core', 'teacher', 'callbacks'},
 }
 
 
