@@ -19,7 +19,7 @@ from ..teacher import zero_shot_logits
 
 # %% auto #0
 __all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'dho_mix', 'DualHeadStudent', 'dho_select', 'UnlabelledBatches', 'DualHeadKD',
-           'head_logits', 'select_mix']
+           'head_logits', 'select_mix', 'TipAdapterLogits']
 
 # %% ../../nbs/11_dho.ipynb #cbb29105
 def dho_mix(ce_logits: torch.Tensor, kd_logits: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -89,11 +89,14 @@ class UnlabelledBatches(Callback):
 
 # %% ../../nbs/11_dho.ipynb #9bd52c00
 class DualHeadKD(Callback):
-    "DHO's loss (or the single-head CE+KD baseline) on labelled + unlabelled batches."
+    "DHO's loss (or the single-head CE+KD baseline) on labelled + unlabelled batches; `W` (C, d) or a callable teacher-logits function."
     order, run_valid = 0, True
-    def __init__(self, W: torch.Tensor, lam: float = 0.5, T: float = 2., logit_scale: float = 100., single_head: bool = False):
-        store_attr('lam,T,logit_scale,single_head'); self.W = W.detach().float()
+    def __init__(self, W, lam: float = 0.5, T: float = 2., logit_scale: float = 100., single_head: bool = False):
+        store_attr('lam,T,logit_scale,single_head')
+        self.W = W if callable(W) else W.detach().float()
         self.ce = self.kd_l = self.kd_u = None
+    def teacher_logits(self, t):
+        return self.W(t) if callable(self.W) else zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
     def after_pred(self):
         n = getattr(self.learn, 'n_labelled', len(self.pred))
         out = self.learn.model.last_outputs
@@ -103,7 +106,7 @@ class DualHeadKD(Callback):
     def after_loss(self):
         t = getattr(self.learn, 'teacher_emb', None)
         if t is None: return
-        tl = zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
+        tl = self.teacher_logits(t)
         n, s = self.n, self.student_kd
         ce = self.learn.loss_grad
         kd_l = kd_kl_loss(tl[:n], s[:n], self.T)
@@ -131,3 +134,16 @@ def select_mix(learn, dl=None, **grid) -> tuple:
     a, b, acc = dho_select(ce, kd, y, **grid)
     learn.model.mix = (a, b)
     return a, b, acc
+
+# %% ../../nbs/11_dho.ipynb #4e65401a
+class TipAdapterLogits:
+    "Teacher logits from text embeddings `W` plus a key cache of labelled teacher embeddings (Tip-Adapter, training-free)."
+    def __init__(self, W, keys, labels, n_classes: int | None = None, alpha: float = 1., beta: float = 5.5, logit_scale: float = 100.):
+        self.W, self.keys = F.normalize(W.detach().float(), dim=-1), F.normalize(keys.detach().float(), dim=-1)
+        y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        self.values = F.one_hot(y, n_classes or self.W.shape[0]).float()
+        self.alpha, self.beta, self.logit_scale = alpha, beta, logit_scale
+    def __call__(self, t):
+        t = F.normalize(t.float(), dim=-1)
+        aff = torch.exp(-self.beta * (1 - t @ self.keys.to(t.device).T))
+        return self.logit_scale * t @ self.W.to(t.device).T + self.alpha * aff @ self.values.to(t.device)
