@@ -176,7 +176,13 @@ def resolve_templates(templates) -> list:
     return out
 
 def check_classnames(classnames, vocab=None, allow_duplicates: bool = False) -> list:
-    "Validate class names: non-empty strings, no duplicates (unless allowed), and (if given) as many as `vocab`."
+    """Validate class names: non-empty strings, no duplicates (unless allowed), and (if given) as many as `vocab`.
+    `classnames` may also be a dict mapping each class of `vocab` to its name."""
+    if isinstance(classnames, dict):
+        if vocab is None: raise ValueError("a class-name mapping needs the data's classes (vocab)")
+        missing, extra = [v for v in vocab if v not in classnames], [k for k in classnames if k not in vocab]
+        if missing or extra: raise ValueError(f"class-name mapping does not match the data's classes: missing {missing}, unknown {extra}")
+        classnames = [classnames[v] for v in vocab]
     names = list(classnames) if classnames is not None else []
     if not names: raise ValueError("class names are empty")
     if any(not isinstance(c, str) or not c.strip() for c in names): raise ValueError(f"class names must be non-empty strings: {names}")

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from fastai.callback.core import Callback
-from fastcore.basics import store_attr
+from fastcore.basics import store_attr, listify
 from ..core import Student
 from ..data import batch_index
 from ..losses import kd_kl_loss
@@ -19,7 +19,7 @@ from ..teacher import zero_shot_logits
 
 # %% auto #0
 __all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'dho_mix', 'DualHeadStudent', 'dho_select', 'UnlabelledBatches', 'DualHeadKD',
-           'head_logits', 'select_mix', 'TipAdapterLogits']
+           'head_logits', 'select_mix', 'TipAdapterLogits', 'dho_learner']
 
 # %% ../../nbs/11_dho.ipynb #cbb29105
 def dho_mix(ce_logits: torch.Tensor, kd_logits: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -147,3 +147,40 @@ class TipAdapterLogits:
         t = F.normalize(t.float(), dim=-1)
         aff = torch.exp(-self.beta * (1 - t @ self.keys.to(t.device).T))
         return self.logit_scale * t @ self.W.to(t.device).T + self.alpha * aff @ self.values.to(t.device)
+
+# %% ../../nbs/11_dho.ipynb #85bcf053
+from fastai.learner import Learner
+from fastai.losses import CrossEntropyLossFlat
+from fastai.metrics import accuracy
+from fastai.vision.core import imagenet_stats
+from ..data import table_dls, labelled_split, ItemIndex
+from ..teacher import text_bank, check_classnames
+from ..cache import TeacherCache, CachedTeacher
+from ..callbacks import TeacherEmbeddings
+
+def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, seed: int = 0, labelled=None, unlabelled=None,
+                size: int = 128, bs: int = 64, ratio: int = 1, lam: float = 0.5, T: float = 2., single_head: bool = False,
+                classnames=None, templates='clip80', pretrained=False, stats=imagenet_stats, cache: TeacherCache | None = None,
+                cache_dir='~/.cache/vl2lite/teacher', tip_adapter: dict | None = None, init_heads_from_text: bool = False,
+                num_workers: int | None = None, metrics=None, **learner_kwargs) -> Learner:
+    "A fastai `Learner` for DHO (or its single-head baseline) on `table` with `fraction` of the training labels."
+    if teacher is None: raise ValueError("DHO needs a teacher")
+    if labelled is None: labelled, unlabelled = labelled_split(table, fraction, seed=seed)
+    if unlabelled is None or not len(unlabelled): raise ValueError("DHO needs unlabelled images (unlabelled is empty)")
+    kw = {} if num_workers is None else dict(num_workers=num_workers)
+    dls = table_dls(table, size=size, bs=bs, train_idx=labelled, stats=stats, **kw)
+    dl_u = table_dls(table, size=size, bs=bs*ratio, train_idx=unlabelled, valid_idx=unlabelled[:1], stats=stats, **kw).train
+    names = check_classnames(list(table.vocab) if classnames is None else classnames, table.vocab)
+    W = text_bank(teacher, names, templates).cpu()
+    if cache is None: cache = TeacherCache(teacher, table, root=cache_dir)
+    elif cache.teacher.fingerprint() != teacher.fingerprint(): raise ValueError("the cache holds another teacher's embeddings")
+    cache.fill(np.concatenate([labelled, unlabelled, table.idxs('valid')]))
+    scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
+    logits = TipAdapterLogits(W, cache.lookup(labelled), table.targets(labelled), len(table.vocab), logit_scale=scale, **tip_adapter) \
+             if tip_adapter is not None else W
+    st = student if isinstance(student, DualHeadStudent) else DualHeadStudent(student, n_classes=len(table.vocab), pretrained=pretrained)
+    if init_heads_from_text: st.init_heads_from_text(W)
+    cbs = [ItemIndex(), UnlabelledBatches(dl_u), TeacherEmbeddings(CachedTeacher(cache)),
+           DualHeadKD(logits, lam=lam, T=T, logit_scale=scale, single_head=single_head)]
+    cbs += listify(learner_kwargs.pop('cbs', None))
+    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=[accuracy] if metrics is None else metrics, cbs=cbs, **learner_kwargs)

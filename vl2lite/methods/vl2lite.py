@@ -24,15 +24,6 @@ from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, TermMetric, vl2lite
 __all__ = ['vl2lite_learner']
 
 # %% ../../nbs/10_vl2lite.ipynb #54b370fd
-def _classnames(classnames, vocab):
-    if isinstance(classnames, dict):
-        missing = [v for v in vocab if v not in classnames]
-        extra = [k for k in classnames if k not in vocab]
-        if missing or extra:
-            raise ValueError(f"class-name mapping does not match the data's classes: missing {missing}, unknown {extra}")
-        classnames = [classnames[v] for v in vocab]
-    return check_classnames(list(vocab) if classnames is None else classnames, vocab)
-
 def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher | None = None, method: str = 'vl2lite',
                     classnames=None, templates='clip80', pretrained: bool | str = False, cache: TeacherCache | None = None,
                     cache_dir: str | Path = '~/.cache/vl2lite/teacher', on_the_fly: bool = False,
@@ -43,7 +34,7 @@ def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher |
     "A fastai `Learner` for `method` ('vl2lite', 'logit_kd' or 'ce') distilling `teacher` into `student`."
     if method not in ('vl2lite', 'logit_kd', 'ce'): raise ValueError(f"method must be 'vl2lite', 'logit_kd' or 'ce', got {method!r}")
     vocab = list(dls.vocab)
-    names = _classnames(classnames, vocab)
+    names = check_classnames(list(vocab) if classnames is None else classnames, vocab)
     st = student if isinstance(student, Student) else Student(student, n_classes=len(vocab), pretrained=pretrained, **(student_kwargs or {}))
     if st.n_classes != len(vocab): raise ValueError(f"the student has {st.n_classes} outputs for {len(vocab)} classes")
     metrics = [accuracy] if metrics is None else list(metrics)
