@@ -42,8 +42,8 @@ METHODS = {  # name -> vl2lite_learner arguments
 GRID = ['ce', 'logit_kd', 'vl2lite_pairwise', 'vl2lite_pointwise', 'vl2lite_txt_only', 'vl2lite_vis_only']
 STUDENTS = {  # name -> (timm arch, pretrained, normalisation stats)
     'mobilenetv3_small_100': ('mobilenetv3_small_100', False, None),
-    'resnet18': ('resnet18', False, None),
     'tf_efficientnet_lite0_in1k': ('tf_efficientnet_lite0', 'pypi', ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))),
+    'resnet18': ('resnet18', False, None),
 }
 TEMPLATES = 'clothing'
 
@@ -62,7 +62,7 @@ def run_one(table, teacher, cache, student, fraction, method, seed, a):
     epochs = a.epochs if fraction >= 1 else a.epochs_fraction
     seed_everything(seed)
     kw = dict(stats=stats) if stats else {}
-    dls = table_dls(table, size=a.size, bs=64, train_idx=train_idx, num_workers=a.workers, **kw)
+    dls = table_dls(table, size=a.size, bs=64, train_idx=train_idx, num_workers=a.workers, preload=a.preload, **kw)
     learn = vl2lite_learner(dls, arch, teacher, pretrained=pretrained, templates=TEMPLATES, cache=cache,
                             log_valid_kd=False, path=a.tmp, **METHODS[method])
     fname = f'bench_{os.getpid()}'
@@ -81,18 +81,18 @@ def run_one(table, teacher, cache, student, fraction, method, seed, a):
 
 
 def cmd_run(a):
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(a.threads or os.cpu_count() or 1)
+    shard, n_shards = map(int, a.shard.split('/'))
     table = scan_folder(clothing_path())
     teacher = ConSETeacher.from_pretrained_packages('lite2')
     cache = TeacherCache(teacher, table).fill()
     done = {key(r) for r in load(a.out)}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    for student in a.students:          # students in turn, so finished students have complete tables
-        for fraction in a.fractions:
-            for seed in a.seeds:
-                for method in a.methods:
-                    k = (student, fraction, method, seed)
-                    if k in done: continue
+    todo = [(st, fr, m, sd) for st in a.students for fr in a.fractions for sd in a.seeds for m in a.methods]
+    for j, k in enumerate(todo):        # students in turn, so finished students have complete tables
+                    student, fraction, method, seed = k
+                    if k in done or j % n_shards != shard: continue
+                    if k in {key(r) for r in load(a.out)}: continue   # finished by another shard meanwhile
                     r = run_one(table, teacher, cache, student, fraction, method, seed, a)
                     with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
                     print(f"{student:28s} frac {fraction:4} seed {seed} {method:18s} valid {r['valid_acc']:.3f} "
@@ -103,9 +103,11 @@ def cmd_report(a):
     rows = load(a.out)
     if not rows: print('no results yet in', a.out); return
     groups = {}
-    for r in rows: groups.setdefault((r['student'], r['fraction'], r['method']), []).append(r)
+    for r in rows:
+        if r['method'] in a.methods: groups.setdefault((r['student'], r['fraction'], r['method']), []).append(r)
     print(f"| student | labels | method | seeds | valid acc | test acc (mean +- std) |\n|---|---|---|---|---|---|")
-    for (st, fr, m), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], -kv[0][1], list(METHODS).index(kv[0][2]))):
+    order = list(STUDENTS)
+    for (st, fr, m), rs in sorted(groups.items(), key=lambda kv: (order.index(kv[0][0]), -kv[0][1], list(METHODS).index(kv[0][2]))):
         t = np.array([r['test_acc'] for r in rs]) * 100; v = np.array([r['valid_acc'] for r in rs]) * 100
         sd = f' +- {t.std(ddof=1):.1f}' if len(t) > 1 else ''
         print(f"| {st} | {fr:.0%} | {m} | {len(rs)} | {v.mean():.1f} | {t.mean():.1f}{sd} |")
@@ -125,12 +127,13 @@ def cmd_costs(a):
         return (time.perf_counter() - t0) / n * 1000
     print(f"CPU latency per image (batch 1, {os.cpu_count()} cores, torch {torch.__version__}):")
     print("| model | parameters | input | ms / image |\n|---|---|---|---|")
-    n_t = sum(p.numel() for p in teacher.classifier.parameters())
+    n_t = sum(p.numel() for p in teacher.classifier.parameters())   # the image side (the class-name bank E is a fixed buffer)
     print(f"| teacher image tower (EfficientNet-Lite2 + ConSE) | {n_t/1e6:.2f} M | {teacher.image_size} px | "
           f"{lat(teacher.encode_images, torch.randn(1, 3, teacher.image_size, teacher.image_size)):.1f} |")
     for name, (arch, _, _) in STUDENTS.items():
         s = Student(arch, n_classes=len(table.vocab)).eval()
-        print(f"| {name} | {sum(p.numel() for p in s.parameters())/1e6:.2f} M | {a.size} px | {lat(s, torch.randn(1, 3, a.size, a.size)):.1f} |")
+        for size in sorted({a.size, 128}):
+            print(f"| {name} | {sum(p.numel() for p in s.parameters())/1e6:.2f} M | {size} px | {lat(s, torch.randn(1, 3, size, size)):.1f} |")
 
 
 def main():
@@ -139,14 +142,17 @@ def main():
     ap.add_argument('--out', default='benchmarks/results/vl2lite_clothing.jsonl')
     ap.add_argument('--students', nargs='+', default=list(STUDENTS))
     ap.add_argument('--methods', nargs='+', default=GRID, choices=list(METHODS))
-    ap.add_argument('--fractions', nargs='+', type=float, default=[1.0, 0.1])
+    ap.add_argument('--fractions', nargs='+', type=float, default=[0.1, 1.0])
     ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    ap.add_argument('--size', type=int, default=128)
-    ap.add_argument('--epochs', type=int, default=8, help='epochs with all labels')
-    ap.add_argument('--epochs-fraction', type=int, default=30, help='epochs with a label fraction (about as many steps as 3 full epochs at 10%)')
+    ap.add_argument('--size', type=int, default=64)
+    ap.add_argument('--epochs', type=int, default=3, help='epochs with all labels')
+    ap.add_argument('--epochs-fraction', type=int, default=20, help='epochs with a label fraction')
     ap.add_argument('--lr', type=float, default=2e-3)
-    ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--workers', type=int, default=0)
+    ap.add_argument('--no-preload', dest='preload', action='store_false', help='decode images from disk each step')
     ap.add_argument('--tmp', default='/tmp/vl2lite_bench')
+    ap.add_argument('--threads', type=int, default=0, help='torch threads (0: all cores)')
+    ap.add_argument('--shard', default='0/1', help='I/N: run every N-th missing row starting at I (for parallel processes)')
     a = ap.parse_args()
     {'run': cmd_run, 'report': cmd_report, 'costs': cmd_costs}[a.cmd](a)
 

@@ -23,11 +23,13 @@ from fastai.data.transforms import Normalize
 from fasttransform import Transform
 from fastai.vision.core import imagenet_stats
 from fastai.callback.core import Callback
+from .core import progress
+
 
 # %% auto #0
 __all__ = ['CLOTHING_URL', 'CLOTHING_CLASSES', 'CLOTHING_NAMES', 'SPLIT_NAMES', 'data_dir', 'clothing_path', 'ImageTable',
-           'scan_folder', 'labelled_split', 'TensorItemIdx', 'batch_index', 'ItemIndex', 'default_tfms', 'table_dls',
-           'items_dl']
+           'scan_folder', 'labelled_split', 'cycle_items', 'TensorItemIdx', 'batch_index', 'ItemIndex', 'load_small',
+           'PreloadedImages', 'default_tfms', 'table_dls', 'items_dl']
 
 # %% ../nbs/01_data.ipynb #fbfbcbda
 CLOTHING_URL = 'https://github.com/alexeygrigorev/clothing-dataset-small/archive/refs/heads/master.zip'
@@ -174,6 +176,13 @@ def labelled_split(table: ImageTable, frac: float, seed: int = 0, split: str = '
     lab = np.sort(np.concatenate(lab))
     return lab, np.setdiff1d(idx, lab)
 
+# %% ../nbs/01_data.ipynb #d0e12aaf
+def cycle_items(idxs, n: int) -> np.ndarray:
+    "`idxs` repeated in whole passes until there are at least `n` of them (at least one pass)."
+    idxs = np.asarray(idxs)
+    if not len(idxs): raise ValueError("no items to cycle")
+    return np.tile(idxs, max(1, -(-int(n) // len(idxs))))
+
 # %% ../nbs/01_data.ipynb #80e93275
 class TensorItemIdx(TensorBase):
     "Dataset indices of a batch's items."
@@ -201,6 +210,27 @@ class ItemIndex(Callback):
     order = -50
     def before_batch(self): self.learn.item_idx = batch_index(self.xb)
 
+# %% ../nbs/01_data.ipynb #989f1494
+def load_small(path, short: int) -> Image.Image:
+    "Decode the image at `path` as RGB with its short side resized to `short` px (JPEG draft decoding when smaller)."
+    im = Image.open(path)
+    im.draft('RGB', (short, short))
+    im = im.convert('RGB')
+    w, h = im.size
+    r = short / min(w, h)
+    return im.resize((max(1, round(w * r)), max(1, round(h * r))), Image.BILINEAR) if r != 1 else im
+
+class PreloadedImages:
+    "Getter: the image of a path, decoded once into memory at short side `short` px (others read from disk)."
+    def __init__(self, paths, short: int = 192, show_progress: bool = True):
+        self.short = short
+        it = progress(paths, f'decoding {len(paths)} images at {short} px') if show_progress else paths
+        self.mem = {str(p): load_small(p, short) for p in it}
+    def __call__(self, p):
+        im = self.mem.get(str(p))
+        return p if im is None else im.copy()
+    def __getstate__(self): return {'short': self.short, 'mem': {}}   # an exported learner carries no images
+
 # %% ../nbs/01_data.ipynb #0fb60b33
 def default_tfms(size: int = 128, min_scale: float = 0.35, stats=imagenet_stats, flip: bool = True):
     "(item_tfms, batch_tfms): random-resized crops and flips for training, a centre crop for validation, `stats` normalisation."
@@ -208,9 +238,11 @@ def default_tfms(size: int = 128, min_scale: float = 0.35, stats=imagenet_stats,
 
 def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, valid_idx=None,
               item_tfms=None, batch_tfms=None, stats=imagenet_stats, with_index: bool = True,
-              **kwargs):
+              preload: bool | int = False, **kwargs):
     """fastai DataLoaders over `table` (train/valid by default, or any index arrays), batches `((x, idx), y)`.
-    `stats` is the student's normalisation; `kwargs` go to `DataBlock.dataloaders` (num_workers, device, ...)."""
+    `stats` is the student's normalisation; `preload` keeps the training and validation images decoded in
+    memory (`PreloadedImages`, short side `preload` px, or 1.5 x `size` for `True`); `kwargs` go to
+    `DataBlock.dataloaders` (num_workers, device, ...)."""
     train_idx = table.idxs('train') if train_idx is None else np.asarray(train_idx)
     valid_idx = table.idxs('valid') if valid_idx is None else np.asarray(valid_idx)
     if not len(train_idx): raise ValueError("no training items")
@@ -218,6 +250,7 @@ def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, 
     item_tfms, batch_tfms = (it if item_tfms is None else item_tfms), (bt if batch_tfms is None else batch_tfms)
     items = [table.paths[i] for i in np.concatenate([train_idx, valid_idx])]
     blocks, getters = [ImageBlock], [None]
+    if preload: getters[0] = PreloadedImages(items, int(1.5 * size) if preload is True else int(preload))
     if with_index: blocks.append(TransformBlock(type_tfms=_IndexOf(table.paths))); getters.append(None)
     blocks.append(CategoryBlock(vocab=table.vocab)); getters.append(_LabelOf(table.paths, table.labels))
     n_tr = len(train_idx)

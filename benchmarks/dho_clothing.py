@@ -1,0 +1,163 @@
+"""DHO on the clothing set: label fractions x students x seeds, CE only vs single head vs dual head vs VL2Lite, resumable.
+
+    VL2LITE_DATA=../shared/data python benchmarks/dho_clothing.py run      # runs the missing rows (resumes)
+    VL2LITE_DATA=../shared/data python benchmarks/dho_clothing.py report   # mean +- std table, chosen (a, b)
+
+Protocol (the same for every row): teacher = offline ConSE (EfficientNet-Lite2 + all-MiniLM-L6-v2) with
+its image embeddings cached once; teacher logits = 100 * cos(image embedding, prompt-ensembled text
+embeddings of 'a photo of a {}, a type of clothing.' with the folder names). A stratified --fraction
+of the training labels is labelled, the rest of the training split is the unlabelled set. Students at
+--size px, AdamW with fit_one_cycle at --lr for --epochs epochs, where an epoch is one pass over the
+unlabelled images (batches of 64 unlabelled images; the labelled images are cycled to fill 64 per
+step), so every row takes the same number of steps. Rows:
+  ce       CE on the labelled images only (the labelled images cycled as above);
+  single   one head trained with lam * CE (labelled) + (1 - lam) * T^2 KL(teacher || head) (labelled + unlabelled);
+  dho      the dual-head student with the same loss split over its CE and KD heads; reported for the CE head,
+           the KD head, and the interpolation p = a softmax(ce) + (1 - a) softmax(kd / b) with (a, b)
+           chosen on the validation split over the paper's grid;
+  vl2lite  VL2Lite (--vl2lite-method of benchmarks/vl2lite_clothing.py) on the labelled images only.
+The model after the last epoch is evaluated (no checkpoint selection), once, on the test split.
+lam = 0.5, T = 2. For seed 0 the single-head and dual-head runs also record the gradient conflict
+between the CE and the KD term on the backbone every --conflict-every steps.
+"""
+import argparse, json, os, time
+from pathlib import Path
+import numpy as np
+import torch
+import fastai.callback.progress  # Learner.no_bar
+from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
+from vl2lite.core import seed_everything
+from vl2lite.data import scan_folder, clothing_path, table_dls, labelled_split, cycle_items, items_dl
+from vl2lite.teacher import ConSETeacher
+from vl2lite.cache import TeacherCache
+from vl2lite.methods.vl2lite import vl2lite_learner
+from vl2lite.methods.dho import dho_learner, head_logits, dho_select, dho_mix
+from vl2lite.analysis import GradientConflict
+from vl2lite_clothing import METHODS, STUDENTS, TEMPLATES
+
+ROWS = ['ce', 'single', 'dho', 'vl2lite']
+
+
+def key(r): return (r['student'], r['fraction'], r['row'], r['seed'])
+
+
+def load(out):
+    p = Path(out)
+    return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+
+
+def acc(logits, y): return float((logits.argmax(-1) == y).float().mean())
+
+
+def run_one(table, teacher, cache, student, fraction, row, seed, a):
+    arch, pretrained, stats = STUDENTS[student]
+    kw = dict(stats=stats) if stats else {}
+    lab, unlab = labelled_split(table, fraction, seed=seed)
+    seed_everything(seed)
+    test_idx = table.idxs('test')
+    out = dict(student=student, fraction=fraction, row=row, seed=seed, epochs=a.epochs, size=a.size, lr=a.lr,
+               n_labelled=int(len(lab)), n_unlabelled=int(len(unlab)))
+    conflict = None
+    if row in ('ce', 'vl2lite'):
+        train = cycle_items(lab, (len(unlab) // a.bs) * a.bs)
+        dls = table_dls(table, size=a.size, bs=min(a.bs, len(train)), train_idx=train, num_workers=0, preload=a.preload, **kw)
+        cfg = METHODS['ce'] if row == 'ce' else METHODS[a.vl2lite_method]
+        learn = vl2lite_learner(dls, arch, teacher, pretrained=pretrained, templates=TEMPLATES, cache=cache,
+                                log_valid_kd=False, path=a.tmp, **cfg)
+    else:
+        learn = dho_learner(table, arch, teacher, labelled=lab, unlabelled=unlab, size=a.size, bs=a.bs, pretrained=pretrained,
+                            single_head=row == 'single', templates=TEMPLATES, cache=cache, num_workers=0, preload=a.preload,
+                            path=a.tmp, **kw)
+        if seed == 0:
+            conflict = GradientConflict(next(c for c in learn.cbs if type(c).__name__ == 'DualHeadKD'), every=a.conflict_every)
+            learn.add_cb(conflict)
+    out['steps_per_epoch'] = len(learn.dls.train)
+    t0 = time.time()
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(a.epochs, a.lr)
+    out['seconds'] = round(time.time() - t0, 1)
+    out['valid_curve'] = [float(v[2]) for v in learn.recorder.values]
+    test_dl = items_dl(learn.dls, table, test_idx)
+    with torch.no_grad():
+        if row == 'dho':
+            cv, kv, yv = head_logits(learn.model, learn.dls.valid)
+            ct, kt, yt = head_logits(learn.model, test_dl)
+            a_, b_, va = dho_select(cv, kv, yv)
+            out.update(a=a_, b=b_, valid_acc=va, test_acc=acc(dho_mix(ct, kt, a_, b_), yt),
+                       valid_ce=acc(cv, yv), valid_kd=acc(kv, yv), test_ce=acc(ct, yt), test_kd=acc(kt, yt))
+        else:
+            pv, yv = learn.get_preds(); pt, yt = learn.get_preds(dl=test_dl)
+            out.update(valid_acc=acc(pv, yv), test_acc=acc(pt, yt))
+    if conflict is not None: out['conflict'] = conflict.records
+    return out
+
+
+def cmd_run(a):
+    torch.set_num_threads(a.threads or os.cpu_count() or 1)
+    shard, n_shards = map(int, a.shard.split('/'))
+    table = scan_folder(clothing_path())
+    teacher = ConSETeacher.from_pretrained_packages('lite2')
+    cache = TeacherCache(teacher, table).fill()
+    done = {key(r) for r in load(a.out)}
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    todo = [(st, fr, row, sd) for st in a.students for fr in a.fractions for sd in a.seeds for row in a.rows]
+    for j, k in enumerate(todo):
+        if k in done or j % n_shards != shard or k in {key(r) for r in load(a.out)}: continue
+        r = run_one(table, teacher, cache, *k, a)
+        with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
+        extra = f" (CE head {r['test_ce']:.3f}, KD head {r['test_kd']:.3f}, a={r['a']}, b={r['b']})" if k[2] == 'dho' else ''
+        print(f"{k[0]:28s} frac {k[1]:4} seed {k[3]} {k[2]:8s} valid {r['valid_acc']:.3f} test {r['test_acc']:.3f}{extra} "
+              f"{r['seconds']:.0f} s", flush=True)
+
+
+def summarise(rows):
+    "{(student, fraction): {column: [test accuracies]}} with the DHO run split into its CE head, KD head and mix."
+    g = {}
+    for r in rows:
+        d = g.setdefault((r['student'], r['fraction']), {})
+        if r['row'] == 'dho':
+            for col, k in (('dho_ce_head', 'test_ce'), ('dho_kd_head', 'test_kd'), ('dho', 'test_acc')):
+                d.setdefault(col, []).append(r[k])
+            d.setdefault('ab', []).append((r['a'], r['b']))
+        else: d.setdefault(r['row'], []).append(r['test_acc'])
+    return g
+
+
+def cmd_report(a):
+    rows = load(a.out)
+    if not rows: print('no results yet in', a.out); return
+    cols = ['ce', 'single', 'dho_ce_head', 'dho_kd_head', 'dho', 'vl2lite']
+    print('test accuracy (%), mean +- std over seeds (n = seeds); (a, b) chosen on validation per seed')
+    print('| student | labels | ' + ' | '.join(cols) + ' | (a, b) |\n|---|---|' + '---|' * (len(cols) + 1))
+    order = list(STUDENTS)
+    for (st, fr), d in sorted(summarise(rows).items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
+        cells = []
+        for c in cols:
+            v = np.array(d.get(c, [])) * 100
+            cells.append('' if not len(v) else f'{v.mean():.1f}' + (f' +- {v.std(ddof=1):.1f}' if len(v) > 1 else '') + f' (n={len(v)})')
+        print(f"| {st} | {fr:.0%} | " + ' | '.join(cells) + f" | {' '.join(f'({x:g}, {y:g})' for x, y in d.get('ab', []))} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('cmd', choices=['run', 'report'])
+    ap.add_argument('--out', default='benchmarks/results/dho_clothing.jsonl')
+    ap.add_argument('--students', nargs='+', default=list(STUDENTS))
+    ap.add_argument('--rows', nargs='+', default=ROWS, choices=ROWS)
+    ap.add_argument('--fractions', nargs='+', type=float, default=[0.01, 0.05, 0.1])
+    ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    ap.add_argument('--size', type=int, default=64)
+    ap.add_argument('--bs', type=int, default=64)
+    ap.add_argument('--epochs', type=int, default=3, help='passes over the unlabelled images')
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--vl2lite-method', default='vl2lite_pointwise', choices=[m for m in METHODS if m.startswith('vl2lite')])
+    ap.add_argument('--conflict-every', type=int, default=5)
+    ap.add_argument('--no-preload', dest='preload', action='store_false')
+    ap.add_argument('--tmp', default='/tmp/vl2lite_bench')
+    ap.add_argument('--threads', type=int, default=0)
+    ap.add_argument('--shard', default='0/1')
+    a = ap.parse_args()
+    {'run': cmd_run, 'report': cmd_report}[a.cmd](a)
+
+
+if __name__ == '__main__': main()
