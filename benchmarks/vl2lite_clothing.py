@@ -6,11 +6,13 @@
 
 Protocol (the same for every row): teacher = offline ConSE (EfficientNet-Lite2 + all-MiniLM-L6-v2), its
 image embeddings cached once, class prompts 'a photo of a {}, a type of clothing.' with the folder names
-(the setting chosen on validation by `vl2lite demo`); students at --size px, batch 64, AdamW with
-fit_one_cycle at --lr; train on the training split (all labels, or a stratified --fraction of them,
-the rest unused); the epoch with the best validation accuracy is kept (checkpoint chosen on
-validation) and evaluated once on the test split. Each finished run is appended to the JSONL file
-at once, so an interrupted benchmark loses at most the run in progress.
+(the setting chosen on validation by `vl2lite zeroshot`); students at --size px (64 by default, images
+decoded once and kept in memory), batch 64, AdamW with fit_one_cycle at --lr; train on the training
+split (all labels for --epochs, or a stratified --fraction of them for --epochs-fraction, the rest
+unused); the epoch with the best validation accuracy is kept (checkpoint chosen on validation) and
+evaluated once on the test split. Each finished run is appended to the JSONL file at once, so an
+interrupted benchmark loses at most the run in progress. `--shard I/N` splits the missing rows between
+N processes (run each with --threads 1 on a small CPU).
 """
 import argparse, json, os, platform, time
 from pathlib import Path
@@ -105,12 +107,15 @@ def cmd_report(a):
     groups = {}
     for r in rows:
         if r['method'] in a.methods: groups.setdefault((r['student'], r['fraction'], r['method']), []).append(r)
-    print(f"| student | labels | method | seeds | valid acc | test acc (mean +- std) |\n|---|---|---|---|---|---|")
+    ce = {(r['student'], r['fraction'], r['seed']): r['test_acc'] for r in rows if r['method'] == 'ce'}
+    print("| student | labels | method | seeds | valid acc | test acc (mean +- std) | test - CE, paired by seed (mean +- std) |\n|---|---|---|---|---|---|---|")
     order = list(STUDENTS)
     for (st, fr, m), rs in sorted(groups.items(), key=lambda kv: (order.index(kv[0][0]), -kv[0][1], list(METHODS).index(kv[0][2]))):
         t = np.array([r['test_acc'] for r in rs]) * 100; v = np.array([r['valid_acc'] for r in rs]) * 100
         sd = f' +- {t.std(ddof=1):.1f}' if len(t) > 1 else ''
-        print(f"| {st} | {fr:.0%} | {m} | {len(rs)} | {v.mean():.1f} | {t.mean():.1f}{sd} |")
+        d = np.array([100 * (r['test_acc'] - ce[(st, fr, r['seed'])]) for r in rs if (st, fr, r['seed']) in ce])
+        dd = '' if m == 'ce' or not len(d) else f'{d.mean():+.1f}' + (f' +- {d.std(ddof=1):.1f}' if len(d) > 1 else '') + f' (n={len(d)})'
+        print(f"| {st} | {fr:.0%} | {m} | {len(rs)} | {v.mean():.1f} | {t.mean():.1f}{sd} | {dd} |")
 
 
 def cmd_costs(a):
