@@ -224,8 +224,9 @@ class PreloadedImages:
     "Getter: the image of a path, decoded once into memory at short side `short` px (others read from disk)."
     def __init__(self, paths, short: int = 192, show_progress: bool = True):
         self.short = short
+        paths = list(dict.fromkeys(str(p) for p in paths))   # each image once (cycled labelled sets repeat them)
         it = progress(paths, f'decoding {len(paths)} images at {short} px') if show_progress else paths
-        self.mem = {str(p): load_small(p, short) for p in it}
+        self.mem = {p: load_small(p, short) for p in it}
     def __call__(self, p):
         im = self.mem.get(str(p))
         return p if im is None else im.copy()
