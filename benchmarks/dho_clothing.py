@@ -21,29 +21,21 @@ lam = 0.5, T = 2. For seed 0 the single-head and dual-head runs also record the 
 between the CE and the KD term on the backbone every --conflict-every steps.
 """
 import argparse, json, os, time
-from pathlib import Path
 import numpy as np
 import torch
 import fastai.callback.progress  # Learner.no_bar
 from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
 from vl2lite.core import seed_everything
-from vl2lite.data import scan_folder, clothing_path, table_dls, labelled_split, cycle_items, items_dl
-from vl2lite.teacher import ConSETeacher
-from vl2lite.cache import TeacherCache
+from vl2lite.data import table_dls, labelled_split, cycle_items, items_dl
 from vl2lite.methods.vl2lite import vl2lite_learner
 from vl2lite.methods.dho import dho_learner, head_logits, dho_select, dho_mix
 from vl2lite.analysis import GradientConflict
-from vl2lite_clothing import METHODS, STUDENTS, TEMPLATES
+from vl2lite_clothing import METHODS, STUDENTS, TEMPLATES, load, setup, pending
 
 ROWS = ['ce', 'single', 'dho', 'vl2lite']
 
 
 def key(r): return (r['student'], r['fraction'], r['row'], r['seed'])
-
-
-def load(out):
-    p = Path(out)
-    return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
 
 
 def acc(logits, y): return float((logits.argmax(-1) == y).float().mean())
@@ -93,16 +85,9 @@ def run_one(table, teacher, cache, student, fraction, row, seed, a):
 
 
 def cmd_run(a):
-    torch.set_num_threads(a.threads or os.cpu_count() or 1)
-    shard, n_shards = map(int, a.shard.split('/'))
-    table = scan_folder(clothing_path())
-    teacher = ConSETeacher.from_pretrained_packages('lite2')
-    cache = TeacherCache(teacher, table).fill()
-    done = {key(r) for r in load(a.out)}
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    table, teacher, cache = setup(a)
     todo = [(st, fr, row, sd) for st in a.students for fr in a.fractions for sd in a.seeds for row in a.rows]
-    for j, k in enumerate(todo):
-        if k in done or j % n_shards != shard or k in {key(r) for r in load(a.out)}: continue
+    for k in pending(a, todo, key):
         r = run_one(table, teacher, cache, *k, a)
         with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
         extra = f" (CE head {r['test_ce']:.3f}, KD head {r['test_kd']:.3f}, a={r['a']}, b={r['b']})" if k[2] == 'dho' else ''

@@ -82,23 +82,30 @@ def run_one(table, teacher, cache, student, fraction, method, seed, a):
                 valid_curve=accs, seconds=round(secs, 1))
 
 
-def cmd_run(a):
+def setup(a):
+    "The clothing table, the offline teacher and its filled cache, with `a.threads` torch threads."
     torch.set_num_threads(a.threads or os.cpu_count() or 1)
-    shard, n_shards = map(int, a.shard.split('/'))
     table = scan_folder(clothing_path())
     teacher = ConSETeacher.from_pretrained_packages('lite2')
-    cache = TeacherCache(teacher, table).fill()
-    done = {key(r) for r in load(a.out)}
+    return table, teacher, TeacherCache(teacher, table).fill()
+
+
+def pending(a, todo, key):
+    "The rows of `todo` this shard (`a.shard` = 'I/N') still has to run, re-reading `a.out` before each."
+    shard, n_shards = map(int, a.shard.split('/'))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    for j, k in enumerate(todo):
+        if j % n_shards == shard and k not in {key(r) for r in load(a.out)}: yield k   # another shard may have run it
+
+
+def cmd_run(a):
+    table, teacher, cache = setup(a)
     todo = [(st, fr, m, sd) for st in a.students for fr in a.fractions for sd in a.seeds for m in a.methods]
-    for j, k in enumerate(todo):        # students in turn, so finished students have complete tables
-                    student, fraction, method, seed = k
-                    if k in done or j % n_shards != shard: continue
-                    if k in {key(r) for r in load(a.out)}: continue   # finished by another shard meanwhile
-                    r = run_one(table, teacher, cache, student, fraction, method, seed, a)
-                    with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
-                    print(f"{student:28s} frac {fraction:4} seed {seed} {method:18s} valid {r['valid_acc']:.3f} "
-                          f"test {r['test_acc']:.3f} (epoch {r['best_epoch']}/{r['epochs']}, {r['seconds']:.0f} s)", flush=True)
+    for student, fraction, method, seed in pending(a, todo, key):   # students in turn: finished students have complete tables
+        r = run_one(table, teacher, cache, student, fraction, method, seed, a)
+        with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
+        print(f"{student:28s} frac {fraction:4} seed {seed} {method:18s} valid {r['valid_acc']:.3f} "
+              f"test {r['test_acc']:.3f} (epoch {r['best_epoch']}/{r['epochs']}, {r['seconds']:.0f} s)", flush=True)
 
 
 def cmd_report(a):
@@ -119,9 +126,7 @@ def cmd_report(a):
 
 
 def cmd_costs(a):
-    torch.set_num_threads(os.cpu_count() or 1)
-    table = scan_folder(clothing_path())
-    teacher = ConSETeacher.from_pretrained_packages('lite2')
+    table, teacher, _ = setup(a)
     zs = zero_shot_eval(teacher, table, 'test', table.vocab, TEMPLATES, cache=TeacherCache(teacher, table))
     print(f"teacher zero-shot test accuracy: {100*zs['acc']:.1f} (mean per-class {100*zs['mean_class_acc']:.1f})")
     def lat(fn, x, n=20):

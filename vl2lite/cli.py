@@ -11,8 +11,8 @@ import numpy as np
 from pathlib import Path
 from fastai.vision.core import imagenet_stats
 from .core import get_device, seed_everything, Student
-from .data import scan_folder, clothing_path, labelled_split, table_dls, items_dl, CLOTHING_NAMES
-from .teacher import load_teacher
+from .data import ImageTable, scan_folder, clothing_path, labelled_split, table_dls, items_dl, CLOTHING_NAMES
+from .teacher import Teacher, load_teacher
 from .cache import TeacherCache, zero_shot_eval
 from .methods.vl2lite import vl2lite_learner
 
@@ -26,13 +26,13 @@ def _table(rows, cols):
     line = lambda vals: '| ' + ' | '.join(f'{v}'.ljust(n) for v, n in zip(vals, w)) + ' |'
     return '\n'.join([line(cols), '|' + '|'.join('-'*(n+2) for n in w) + '|'] + [line([r[c] for c in cols]) for r in rows])
 
-def zeroshot_job(data: str | Path | None = None, teacher: str = 'conse:lite2', templates=('clip80', 'simple', 'clothing'),
+def zeroshot_job(data: str | Path | None = None, teacher: str | Teacher = 'conse:lite2', templates=('clip80', 'simple', 'clothing'),
                  classnames: list | None = None, cache_dir: str = '~/.cache/vl2lite/teacher', device=None, out: str | None = None,
-                 show_progress: bool = True) -> dict:
+                 show_progress: bool = True, table: ImageTable | None = None) -> dict:
     "Zero-shot evaluation: prompt settings compared on validation, the best one reported on test."
     t0 = time.time()
-    table = scan_folder(data or clothing_path())
-    tch = load_teacher(teacher, device=get_device(device))
+    table = table or scan_folder(data or clothing_path())
+    tch = teacher if isinstance(teacher, Teacher) else load_teacher(teacher, device=get_device(device))
     cache = TeacherCache(tch, table, root=cache_dir)
     name_sets = {'folder names': list(table.vocab)}
     if classnames: name_sets['given names'] = list(classnames)
@@ -68,9 +68,9 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
     import fastai.callback.progress  # Learner.no_bar
     t0, out = time.time(), Path(out)
-    zs = zeroshot_job(data, teacher, templates, classnames, cache_dir, device, show_progress=show_progress)
     table = scan_folder(data or clothing_path())
     tch = load_teacher(teacher, device=get_device(device))
+    zs = zeroshot_job(data, tch, templates, classnames, cache_dir, device, show_progress=show_progress, table=table)
     names = list(classnames) if zs['chosen']['names'] == 'given names' else \
             CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
     train_idx = table.idxs('train') if fraction >= 1 else labelled_split(table, fraction, seed=seed)[0]
