@@ -16,7 +16,8 @@ step), so every row takes the same number of steps. Rows:
            the KD head, and the interpolation p = a softmax(ce) + (1 - a) softmax(kd / b) with (a, b)
            chosen on the validation split over the paper's grid;
   vl2lite  VL2Lite (--vl2lite-method of benchmarks/vl2lite_clothing.py) on the labelled images only.
-The model after the last epoch is evaluated (no checkpoint selection), once, on the test split.
+The model after the last epoch is evaluated (no checkpoint selection), once, on the test split; the
+number of test images predicted as each class is stored with each row (a collapsed student shows as one big count).
 lam = 0.5, T = 2. For seed 0 the single-head and dual-head runs also record the gradient conflict
 between the CE and the KD term on the backbone every --conflict-every steps.
 """
@@ -39,6 +40,9 @@ def key(r): return (r['student'], r['fraction'], r['row'], r['seed'])
 
 
 def acc(logits, y): return float((logits.argmax(-1) == y).float().mean())
+
+
+def counts(logits): return torch.bincount(logits.argmax(-1), minlength=logits.shape[-1]).tolist()
 
 
 def run_one(table, teacher, cache, student, fraction, row, seed, a):
@@ -76,10 +80,11 @@ def run_one(table, teacher, cache, student, fraction, row, seed, a):
             ct, kt, yt = head_logits(learn.model, test_dl)
             a_, b_, va = dho_select(cv, kv, yv)
             out.update(a=a_, b=b_, valid_acc=va, test_acc=acc(dho_mix(ct, kt, a_, b_), yt),
-                       valid_ce=acc(cv, yv), valid_kd=acc(kv, yv), test_ce=acc(ct, yt), test_kd=acc(kt, yt))
+                       valid_ce=acc(cv, yv), valid_kd=acc(kv, yv), test_ce=acc(ct, yt), test_kd=acc(kt, yt),
+                       test_pred_counts=dict(ce=counts(ct), kd=counts(kt), mix=counts(dho_mix(ct, kt, a_, b_))))
         else:
             pv, yv = learn.get_preds(); pt, yt = learn.get_preds(dl=test_dl)
-            out.update(valid_acc=acc(pv, yv), test_acc=acc(pt, yt))
+            out.update(valid_acc=acc(pv, yv), test_acc=acc(pt, yt), test_pred_counts=counts(pt))
     if conflict is not None: out['conflict'] = conflict.records
     return out
 

@@ -49,6 +49,8 @@ class TeacherCache:
                  n_views: int = 1, view_seed: int = 0, min_scale: float = 0.35, identity: str = 'stat',
                  shard_size: int = 128, bs: int = 32, num_workers: int | None = None):
         if n_views < 1: raise ValueError("n_views must be >= 1")
+        self._kwargs = dict(root=root, n_views=n_views, view_seed=view_seed, min_scale=min_scale, identity=identity,
+                            shard_size=shard_size, bs=bs, num_workers=num_workers)
         self.teacher, self.table, self.n_views, self.bs, self.num_workers = teacher, table, n_views, bs, num_workers
         self.shard_size, self.identity = shard_size, identity
         self.aug = T.Compose([T.RandomResizedCrop(teacher.image_size, scale=(min_scale, 1.), interpolation=T.InterpolationMode.BICUBIC),
@@ -64,6 +66,10 @@ class TeacherCache:
             tmp = meta.with_suffix(f'.tmp{os.getpid()}'); tmp.write_text(json.dumps(desc, indent=1)); os.replace(tmp, meta)
         self.ids = [file_identity(p, identity) for p in table.paths]
         self._load()
+
+    def for_table(self, table: ImageTable) -> TeacherCache:
+        "The same cache (teacher, settings, stored embeddings) indexed by another table, e.g. one with unlabelled images added."
+        return self if table is self.table else TeacherCache(self.teacher, table, **self._kwargs)
 
     def _load(self):
         "Read every complete shard; map dataset index -> row (or -1 when missing)."

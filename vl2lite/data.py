@@ -28,8 +28,8 @@ from .core import progress
 
 # %% auto #0
 __all__ = ['CLOTHING_URL', 'CLOTHING_CLASSES', 'CLOTHING_NAMES', 'SPLIT_NAMES', 'data_dir', 'clothing_path', 'ImageTable',
-           'scan_folder', 'labelled_split', 'cycle_items', 'TensorItemIdx', 'batch_index', 'ItemIndex', 'load_small',
-           'PreloadedImages', 'default_tfms', 'table_dls', 'items_dl']
+           'scan_folder', 'labelled_split', 'add_unlabelled', 'cycle_items', 'TensorItemIdx', 'batch_index',
+           'ItemIndex', 'load_small', 'PreloadedImages', 'default_tfms', 'table_dls', 'items_dl']
 
 # %% ../nbs/01_data.ipynb #fbfbcbda
 CLOTHING_URL = 'https://github.com/alexeygrigorev/clothing-dataset-small/archive/refs/heads/master.zip'
@@ -100,17 +100,29 @@ class ImageTable:
         "Integer class ids (positions in `vocab`) of `idxs` (all items by default)."
         o2i = {c: i for i, c in enumerate(self.vocab)}
         idxs = range(len(self)) if idxs is None else idxs
+        idxs = list(idxs)
+        if any(self.labels[i] is None for i in idxs): raise ValueError("targets asked for unlabelled images (split 'unlabelled')")
         return np.array([o2i[self.labels[i]] for i in idxs], dtype=np.int64)
     def counts(self, split: str) -> dict:
         "Number of images per class in `split`."
         lab = [self.labels[i] for i in self.idxs(split)]
         return {c: lab.count(c) for c in self.vocab}
     def __repr__(self):
-        sp = ', '.join(f'{s} {len(self.idxs(s))}' for s in ('train', 'valid', 'test') if len(self.idxs(s)))
+        sp = ', '.join(f'{s} {len(self.idxs(s))}' for s in ('train', 'valid', 'test', 'unlabelled') if len(self.idxs(s)))
         return f'ImageTable({self.root}: {len(self.vocab)} classes, {sp})'
 
 def _class_images(folder: Path):
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in image_extensions)
+
+def _readable(paths, root, on_bad: str = 'warn') -> list:
+    "Positions of the `paths` that decode; the others are named in a warning (or a ValueError for `on_bad='raise'`)."
+    bad = [(p, r) for p, r in zip(paths, parallel(_verify_image, paths, n_workers=min(8, os.cpu_count() or 1))) if r]
+    if bad:
+        msg = f"{len(bad)} unreadable image(s) under {root}:\n" + '\n'.join(f'  {p}: {r}' for p, r in bad[:20])
+        if on_bad == 'raise': raise ValueError(msg)
+        warnings.warn(msg + '\n(skipped; pass on_bad="raise" to stop instead)')
+    badset = {b for b, _ in bad}
+    return [i for i, p in enumerate(paths) if p not in badset]
 
 def scan_folder(root: str | Path, valid_pct: float = 0.1, test_pct: float = 0.1, seed: int = 42,
                 on_bad: str = 'warn', verify: bool = True) -> ImageTable:
@@ -140,14 +152,8 @@ def scan_folder(root: str | Path, valid_pct: float = 0.1, test_pct: float = 0.1,
             paths += fs; labels += [c]*len(fs); splits += [None]*len(fs)
     if not paths: raise FileNotFoundError(f"No images ({', '.join(sorted(image_extensions)[:6])}, ...) found under {root}")
     if verify:
-        bad = [(p, r) for p, r in zip(paths, parallel(_verify_image, paths, n_workers=min(8, os.cpu_count() or 1))) if r]
-        if bad:
-            msg = f"{len(bad)} unreadable image(s) under {root}:\n" + '\n'.join(f'  {p}: {r}' for p, r in bad[:20])
-            if on_bad == 'raise': raise ValueError(msg)
-            warnings.warn(msg + '\n(skipped; pass on_bad="raise" to stop instead)')
-            badset = {b for b, _ in bad}
-            keep = [i for i, p in enumerate(paths) if p not in badset]
-            paths, labels, splits = [paths[i] for i in keep], [labels[i] for i in keep], [splits[i] for i in keep]
+        keep = _readable(paths, root, on_bad)
+        paths, labels, splits = [paths[i] for i in keep], [labels[i] for i in keep], [splits[i] for i in keep]
     if not split_dirs:  # single pool: a stratified random split, drawn after bad files are gone
         rng, lab = np.random.default_rng(seed), np.array(labels)
         for c in vocab:
@@ -176,6 +182,19 @@ def labelled_split(table: ImageTable, frac: float, seed: int = 0, split: str = '
     lab = np.sort(np.concatenate(lab))
     return lab, np.setdiff1d(idx, lab)
 
+# %% ../nbs/01_data.ipynb #e2dc0b04
+def add_unlabelled(table: ImageTable, folder: str | Path, on_bad: str = 'warn', verify: bool = True):
+    "(new table, indices): `table` with the images under `folder` appended as split 'unlabelled', label None."
+    folder = Path(folder).expanduser()
+    if not folder.is_dir(): raise FileNotFoundError(f"No folder of unlabelled images at {folder}")
+    known = {Path(p).resolve() for p in table.paths}
+    fs = sorted(p for p in folder.rglob('*') if p.is_file() and p.suffix.lower() in image_extensions and p.resolve() not in known)
+    if not fs: raise FileNotFoundError(f"No new images ({', '.join(sorted(image_extensions)[:6])}, ...) found under {folder}")
+    if verify: fs = [fs[i] for i in _readable(fs, folder, on_bad)]
+    n = len(table)
+    return (ImageTable(table.root, table.paths + fs, table.labels + [None]*len(fs), table.splits + ['unlabelled']*len(fs), table.vocab),
+            np.arange(n, n + len(fs)))
+
 # %% ../nbs/01_data.ipynb #d0e12aaf
 def cycle_items(idxs, n: int) -> np.ndarray:
     "`idxs` repeated in whole passes until there are at least `n` of them (at least one pass)."
@@ -197,8 +216,8 @@ class _IndexOf(Transform):
     def encodes(self, p: Path | str): return TensorItemIdx(torch.tensor(self.o2i.get(str(p), -1)))
 
 class _LabelOf:
-    "Map an image path to its label."
-    def __init__(self, paths, labels): self.o2l = {str(p): l for p, l in zip(paths, labels)}
+    "Map an image path to its label; unlabelled images get `fill` (their targets are never used)."
+    def __init__(self, paths, labels, fill=None): self.o2l = {str(p): fill if l is None else l for p, l in zip(paths, labels)}
     def __call__(self, p): return self.o2l[str(p)]
 
 def batch_index(xb):
@@ -253,7 +272,7 @@ def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, 
     blocks, getters = [ImageBlock], [None]
     if preload: getters[0] = PreloadedImages(items, int(1.5 * size) if preload is True else int(preload))
     if with_index: blocks.append(TransformBlock(type_tfms=_IndexOf(table.paths))); getters.append(None)
-    blocks.append(CategoryBlock(vocab=table.vocab)); getters.append(_LabelOf(table.paths, table.labels))
+    blocks.append(CategoryBlock(vocab=table.vocab)); getters.append(_LabelOf(table.paths, table.labels, table.vocab[0]))
     n_tr = len(train_idx)
     dblock = DataBlock(blocks=blocks, getters=getters, n_inp=len(blocks) - 1, item_tfms=item_tfms, batch_tfms=batch_tfms,
                        splitter=IndexSplitter(range(n_tr, len(items))))

@@ -153,7 +153,8 @@ from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.vision.core import imagenet_stats
-from ..data import table_dls, labelled_split, cycle_items, ItemIndex
+from pathlib import Path
+from ..data import table_dls, labelled_split, cycle_items, add_unlabelled, ItemIndex
 from ..teacher import text_bank, check_classnames
 from ..cache import TeacherCache, CachedTeacher
 from ..callbacks import TeacherEmbeddings
@@ -162,16 +163,22 @@ def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, 
                 size: int = 128, bs: int = 64, ratio: int = 1, lam: float = 0.5, T: float = 2., single_head: bool = False,
                 classnames=None, templates='clip80', pretrained=False, stats=imagenet_stats, cache: TeacherCache | None = None,
                 cache_dir='~/.cache/vl2lite/teacher', tip_adapter: dict | None = None, init_heads_from_text: bool = False,
-                epoch: str = 'unlabelled', preload: bool | int = False, num_workers: int | None = None, metrics=None,
+                epoch: str = 'unlabelled', preload: bool | int = False, num_workers: int | None = None, device=None, metrics=None,
                 **learner_kwargs) -> Learner:
     """A fastai `Learner` for DHO (or its single-head baseline) on `table` with `fraction` of the training labels.
+    `unlabelled` may be a folder of images (then every training label is used unless `labelled` is given).
     `epoch='unlabelled'`: an epoch is one pass over the unlabelled images, the labelled ones cycled to keep
     pace; `'labelled'`: one pass over the labelled images."""
     if epoch not in ('unlabelled', 'labelled'): raise ValueError(f"epoch must be 'unlabelled' or 'labelled', got {epoch!r}")
     if teacher is None: raise ValueError("DHO needs a teacher")
+    if isinstance(unlabelled, (str, Path)):
+        table, unlabelled = add_unlabelled(table, unlabelled)
+        if labelled is None: labelled = table.idxs('train')
+        if cache is not None: cache = cache.for_table(table)
     if labelled is None: labelled, unlabelled = labelled_split(table, fraction, seed=seed)
     if unlabelled is None or not len(unlabelled): raise ValueError("DHO needs unlabelled images (unlabelled is empty)")
-    kw = dict(preload=preload) if num_workers is None else dict(num_workers=num_workers, preload=preload)
+    if any(table.labels[i] is None for i in labelled): raise ValueError("`labelled` includes images without a label")
+    kw = dict(preload=preload, device=device) if num_workers is None else dict(num_workers=num_workers, preload=preload, device=device)
     train = cycle_items(labelled, (len(unlabelled) // (bs * ratio)) * bs) if epoch == 'unlabelled' else np.asarray(labelled)
     bs_l = min(bs, len(train))   # fewer labelled images than a batch: one (smaller) batch per pass
     dls = table_dls(table, size=size, bs=bs_l, train_idx=train, stats=stats, **kw)
