@@ -8,6 +8,7 @@ Docs: https://vl2lite.github.io/vl2lite/callbacks.html.md"""
 from __future__ import annotations
 import torch
 from fastai.callback.core import Callback
+import fastai.callback.schedule, fastai.callback.progress  # Learner.fit_one_cycle and progress bars, as fastai.vision.all gives
 from fastcore.basics import store_attr
 from fastai.metrics import Metric
 from .losses import cosine_kd_loss, visual_kd_loss, text_kd_loss, kd_kl_loss

@@ -258,14 +258,17 @@ def default_tfms(size: int = 128, min_scale: float = 0.35, stats=imagenet_stats,
 
 def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, valid_idx=None,
               item_tfms=None, batch_tfms=None, stats=imagenet_stats, with_index: bool = True,
-              preload: bool | int = False, **kwargs):
+              preload: bool | int = False, unlabelled_ok: bool = False, **kwargs):
     """fastai DataLoaders over `table` (train/valid by default, or any index arrays), batches `((x, idx), y)`.
+    Images without a label are refused unless `unlabelled_ok` (their targets are then a placeholder, never to be used).
     `stats` is the student's normalisation; `preload` keeps the training and validation images decoded in
     memory (`PreloadedImages`, short side `preload` px, or 1.5 x `size` for `True`); `kwargs` go to
     `DataBlock.dataloaders` (num_workers, device, ...)."""
     train_idx = table.idxs('train') if train_idx is None else np.asarray(train_idx)
     valid_idx = table.idxs('valid') if valid_idx is None else np.asarray(valid_idx)
     if not len(train_idx): raise ValueError("no training items")
+    if not unlabelled_ok and any(table.labels[i] is None for i in np.concatenate([train_idx, valid_idx])):
+        raise ValueError("these items include images without a label (split 'unlabelled')")
     it, bt = default_tfms(size, stats=stats)
     item_tfms, batch_tfms = (it if item_tfms is None else item_tfms), (bt if batch_tfms is None else batch_tfms)
     items = [table.paths[i] for i in np.concatenate([train_idx, valid_idx])]

@@ -178,11 +178,13 @@ def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, 
     if labelled is None: labelled, unlabelled = labelled_split(table, fraction, seed=seed)
     if unlabelled is None or not len(unlabelled): raise ValueError("DHO needs unlabelled images (unlabelled is empty)")
     if any(table.labels[i] is None for i in labelled): raise ValueError("`labelled` includes images without a label")
-    kw = dict(preload=preload, device=device) if num_workers is None else dict(num_workers=num_workers, preload=preload, device=device)
+    kw = dict(preload=preload, device=device)
+    if num_workers is not None: kw['num_workers'] = num_workers
     train = cycle_items(labelled, (len(unlabelled) // (bs * ratio)) * bs) if epoch == 'unlabelled' else np.asarray(labelled)
     bs_l = min(bs, len(train))   # fewer labelled images than a batch: one (smaller) batch per pass
     dls = table_dls(table, size=size, bs=bs_l, train_idx=train, stats=stats, **kw)
-    dl_u = table_dls(table, size=size, bs=bs_l*ratio, train_idx=unlabelled, valid_idx=unlabelled[:1], stats=stats, **kw).train
+    dl_u = table_dls(table, size=size, bs=bs_l*ratio, train_idx=unlabelled, valid_idx=unlabelled[:1], stats=stats,
+                     unlabelled_ok=True, **kw).train
     names = check_classnames(list(table.vocab) if classnames is None else classnames, table.vocab)
     W = text_bank(teacher, names, templates).cpu()
     if cache is None: cache = TeacherCache(teacher, table, root=cache_dir)
