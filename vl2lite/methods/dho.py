@@ -18,8 +18,9 @@ from ..losses import kd_kl_loss
 from ..teacher import zero_shot_logits
 
 # %% auto #0
-__all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'dho_mix', 'DualHeadStudent', 'dho_select', 'UnlabelledBatches', 'DualHeadKD',
-           'head_logits', 'select_mix', 'TipAdapterLogits', 'dho_learner']
+__all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'VARIANTS', 'MONITOR', 'dho_mix', 'DualHeadStudent', 'dho_select', 'UnlabelledBatches',
+           'DualHeadKD', 'head_logits', 'select_mix', 'TipAdapterLogits', 'dho_learner', 'check', 'train_table',
+           'build', 'evaluate', 'describe']
 
 # %% ../../nbs/11_dho.ipynb #cbb29105
 def dho_mix(ce_logits: torch.Tensor, kd_logits: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -199,3 +200,46 @@ def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, 
            DualHeadKD(logits, lam=lam, T=T, logit_scale=scale, single_head=single_head)]
     cbs += listify(learner_kwargs.pop('cbs', None))
     return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=[accuracy] if metrics is None else metrics, cbs=cbs, **learner_kwargs)
+
+# %% ../../nbs/11_dho.ipynb #712ad8db
+from ..core import get_device
+from ..data import items_dl
+
+VARIANTS = ('dho', 'dho_single')
+MONITOR = 'accuracy'
+
+def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
+    "Refuse settings DHO cannot use, before any work starts."
+    if fraction >= 1 and unlabelled is None:
+        raise ValueError(f"{method} is semi-supervised: give a fraction < 1 of the training labels (the rest are used "
+                         "unlabelled) or a folder of unlabelled images")
+
+def train_table(table, method: str, options: dict): return table
+
+def build(s) -> Learner:
+    "The learner of `s` (a `DistillSetup`); an epoch is one pass over the unlabelled images."
+    st = DualHeadStudent(s.student, n_classes=len(s.train_table.vocab), pretrained=s.pretrained)
+    return dho_learner(s.train_table, st, s.teacher, labelled=s.train_idx, unlabelled=s.unlab_idx, size=s.size, bs=s.bs,
+                       single_head=s.method == 'dho_single', classnames=s.names_of(s.train_table.vocab), templates=s.templates,
+                       stats=s.stats, cache=s.cache, num_workers=0, preload=s.preload, device=get_device(s.device), path=s.out)
+
+def _acc(logits, y): return round(100 * float((logits.argmax(-1) == y).float().mean()), 1)
+
+def evaluate(learn: Learner, s) -> dict:
+    "Test accuracy (%) once; for 'dho' (a, b) chosen on validation first, and each head alone."
+    test_dl, extra = items_dl(learn.dls, s.table, s.table.idxs('test')), {}
+    if s.method == 'dho':
+        ce, kd, yt = head_logits(learn.model, test_dl)
+        a, b, va = select_mix(learn)
+        extra = dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=_acc(ce, yt), test_acc_kd_head=_acc(kd, yt))
+    with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
+    return dict(test_acc=_acc(p, y), n_unlabelled=int(len(s.unlab_idx)), **extra)
+
+def describe(res: dict, s) -> tuple[list, list]:
+    "(rows, columns) of the result table."
+    rows = [dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc']),
+            dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'])]
+    if s.method == 'dho':
+        rows += [dict(model='  CE head alone', valid_acc='', test_acc=res['test_acc_ce_head']),
+                 dict(model='  KD head alone', valid_acc='', test_acc=res['test_acc_kd_head'])]
+    return rows, ['model', 'valid_acc', 'test_acc']

@@ -21,7 +21,7 @@ from ..condense import Condenser, TextClassifier
 from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, TermMetric, vl2lite_metrics
 
 # %% auto #0
-__all__ = ['vl2lite_learner']
+__all__ = ['VARIANTS', 'MONITOR', 'vl2lite_learner', 'check', 'train_table', 'build', 'evaluate', 'describe']
 
 # %% ../../nbs/10_vl2lite.ipynb #54b370fd
 def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher | None = None, method: str = 'vl2lite',
@@ -65,3 +65,39 @@ def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher |
         cbs.append(kd)
     cbs += listify(learner_kwargs.pop('cbs', None))
     return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=metrics, cbs=cbs, **learner_kwargs)
+
+# %% ../../nbs/10_vl2lite.ipynb #4135635d
+from ..core import get_device
+from ..data import table_dls, items_dl
+
+VARIANTS = ('vl2lite', 'logit_kd', 'ce')
+MONITOR = 'accuracy'
+
+def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
+    "Refuse settings this method cannot use, before any work starts."
+    if unlabelled is not None: raise ValueError("unlabelled images are used by dho and dho_single only")
+    if options.get('vis_mode', 'pointwise') not in ('pointwise', 'pairwise'):
+        raise ValueError(f"vis_mode must be 'pointwise' or 'pairwise', got {options['vis_mode']!r}")
+
+def train_table(table, method: str, options: dict): return table
+
+def build(s) -> Learner:
+    "The learner of `s` (a `DistillSetup`): `s.method` is 'vl2lite', 'logit_kd' or 'ce'."
+    dls = table_dls(s.train_table, size=s.size, bs=min(s.bs, len(s.train_idx)), train_idx=s.train_idx, num_workers=0,
+                    preload=s.preload, stats=s.stats, device=get_device(s.device))
+    st = Student(s.student, n_classes=len(s.train_table.vocab), pretrained=s.pretrained)
+    return vl2lite_learner(dls, st, s.teacher, method=s.method, vis_mode=s.options.get('vis_mode', 'pointwise'),
+                           classnames=s.names_of(s.train_table.vocab), templates=s.templates, cache=s.cache, log_valid_kd=False, path=s.out)
+
+def _acc(logits, y): return round(100 * float((logits.argmax(-1) == y).float().mean()), 1)
+
+def evaluate(learn: Learner, s) -> dict:
+    "Test accuracy (%), once."
+    with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(learn.dls, s.table, s.table.idxs('test')))
+    return dict(test_acc=_acc(p, y))
+
+def describe(res: dict, s) -> tuple[list, list]:
+    "(rows, columns) of the result table."
+    return ([dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc']),
+             dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'])],
+            ['model', 'valid_acc', 'test_acc'])

@@ -1,0 +1,125 @@
+"""LGD label-free pre-training on the clothing set: no pre-training vs plain feature KD vs LGD, then zero-shot,
+linear probe (100% and 10% labels) and fine-tuning (10% labels); students x seeds, resumable.
+
+    VL2LITE_DATA=../shared/data python benchmarks/lgd_clothing.py run      # runs the missing rows (resumes)
+    VL2LITE_DATA=../shared/data python benchmarks/lgd_clothing.py report   # mean +- std table
+
+Protocol (the same for every row): teacher = offline ConSE (EfficientNet-Lite2 + all-MiniLM-L6-v2), its
+embeddings of the un-augmented images from the cache (LGD's code runs its teacher on the student's
+augmented view: not done here, to keep a step as cheap as a plain training step). Pre-training uses the
+3068 training images *without their labels* (the validation images only to watch the loss), the text
+bank of the 10 folder names with the 80 CLIP templates, a student from scratch with an MLP projection
+into the teacher's 384-d space, --pre-epochs epochs at --size px, batch 64, AdamW with fit_one_cycle at
+2e-3, the seed of the row. 'feature_kd' has the same student, data and budget with the loss 1 - cos(s, t);
+LGD has a = 0.5, tau_s = 0.2, tau_t = 0.01, m = 0.99, the bank's unseen slots not masked. 'none' is the
+randomly initialised backbone of the same seed. Then, for every backbone:
+  zero-shot   accuracy through the text bank on the test split (pre-trained students only);
+  probe100    logistic regression on frozen, standardised pooled features of all training images,
+              C in {1e-3, 1e-2, 0.1, 1, 10} chosen on the validation split;
+  probe10     the same on a stratified 10% of the training labels (the row's seed);
+  ft10        fine-tuning the backbone with a new head on that 10% for --ft-epochs epochs (batch 64,
+              AdamW, one-cycle at 2e-3), the best validation epoch scored.
+All accuracies on the 372 test images, once; the pre-training seconds per epoch are stored.
+"""
+import argparse, json, os, sys, time
+from pathlib import Path
+import numpy as np
+import torch
+import fastai.callback.progress  # Learner.no_bar
+from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
+sys.path.insert(0, str(Path(__file__).parent))
+from vl2lite.core import seed_everything, Student
+from vl2lite.data import labelled_split
+from vl2lite.methods.lgd import pretrain_learner, save_backbone, student_zero_shot, linear_probe, fine_tune
+from vl2lite_clothing import load, setup, pending
+
+STUDENTS = ['mobilenetv3_small_100', 'resnet18']
+ROWS = ['none', 'feature_kd', 'lgd']
+
+
+def key(r): return (r['student'], r['pre'], r['seed'])
+
+
+def run_one(table, teacher, cache, student, pre, seed, a):
+    tmp = Path(a.tmp); tmp.mkdir(parents=True, exist_ok=True)
+    out = dict(student=student, pre=pre, seed=seed, size=a.size, pre_epochs=a.pre_epochs if pre != 'none' else 0, ft_epochs=a.ft_epochs)
+    seed_everything(seed)
+    if pre == 'none':
+        model = Student(student, n_classes=len(table.vocab))
+        ckpt = save_backbone(model, tmp/f'backbone_{os.getpid()}.pth')
+    else:
+        learn = pretrain_learner(table, student, teacher, pre, templates='clip80', train_idx=table.idxs('train'), size=a.size, bs=64,
+                                 cache=cache, num_workers=0, preload=a.preload, seed=seed, path=tmp)
+        t0 = time.time()
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(a.pre_epochs, 2e-3)
+        out['pre_seconds_per_epoch'] = round((time.time() - t0) / a.pre_epochs, 1)
+        out['pre_valid_curve'] = [[float(x) for x in v] for v in learn.recorder.values]
+        model = learn.model
+        out['zero_shot'] = student_zero_shot(model, table, 'test', size=a.size)['acc']
+        ckpt = save_backbone(model, tmp/f'backbone_{os.getpid()}.pth')
+    feats = {}
+    lab10 = labelled_split(table, 0.1, seed=seed)[0]
+    out['probe100'] = linear_probe(model, table, size=a.size, feats=feats)
+    out['probe10'] = linear_probe(model, table, lab10, size=a.size, feats=feats)
+    out['ft10'] = fine_tune(student, table, ckpt, lab10, epochs=a.ft_epochs, size=a.size, seed=seed, preload=a.preload, path=tmp)
+    ckpt.unlink(missing_ok=True)
+    return out
+
+
+def cmd_run(a):
+    table, teacher, cache = setup(a)
+    todo = [(st, sd, p) for st in a.students for sd in a.seeds for p in a.rows]
+    for st, p, sd in pending(a, [(s, p, d) for s, d, p in todo], key):
+        t0 = time.time()
+        r = run_one(table, teacher, cache, st, p, sd, a)
+        with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
+        print(f"{st} {p} seed {sd}: zero-shot {r.get('zero_shot', '-')} probe100 {r['probe100']['test_acc']} "
+              f"probe10 {r['probe10']['test_acc']} ft10 {r['ft10']['test_acc']} ({time.time() - t0:.0f}s)", flush=True)
+
+
+def ms(v): return f'{np.mean(v):.1f} ± {np.std(v):.1f}' if len(v) > 1 else (f'{v[0]:.1f} (n=1)' if v else '')
+
+
+def cmd_report(a):
+    rows = load(a.out)
+    print('| student | pre-training | zero-shot | linear probe 100% | linear probe 10% | fine-tune 10% | pre-training s/epoch | seeds |')
+    print('|---|---|---|---|---|---|---|---|')
+    for st in STUDENTS:
+        for p in ROWS:
+            g = [r for r in rows if r['student'] == st and r['pre'] == p]
+            if not g: continue
+            zs = ms([r['zero_shot'] for r in g]) if p != 'none' else '-'
+            sec = f"{np.mean([r['pre_seconds_per_epoch'] for r in g]):.0f}" if p != 'none' else '-'
+            name = p if p == 'none' else f"{p} ({g[0]['pre_epochs']} epochs)"
+            print(f"| {st} | {name} | {zs} | {ms([r['probe100']['test_acc'] for r in g])} | {ms([r['probe10']['test_acc'] for r in g])} "
+                  f"| {ms([r['ft10']['test_acc'] for r in g])} | {sec} | {len(g)} |")
+    print('\nLGD minus feature KD and feature KD minus none, paired by seed:')
+    for st in STUDENTS:
+        by = {(r['pre'], r['seed']): r for r in rows if r['student'] == st}
+        for hi, lo in (('lgd', 'feature_kd'), ('feature_kd', 'none'), ('lgd', 'none')):
+            for m, f in (('probe100', lambda r: r['probe100']['test_acc']), ('probe10', lambda r: r['probe10']['test_acc']),
+                         ('ft10', lambda r: r['ft10']['test_acc'])):
+                d = [f(by[(hi, s)]) - f(by[(lo, s)]) for s in (0, 1, 2) if (hi, s) in by and (lo, s) in by]
+                if d: print(f"  {st} {m} {hi} - {lo}: {ms(d)} ({', '.join(f'{x:+.1f}' for x in d)})")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('cmd', choices=['run', 'report'])
+    ap.add_argument('--students', nargs='+', default=STUDENTS)
+    ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    ap.add_argument('--rows', nargs='+', default=ROWS)
+    ap.add_argument('--size', type=int, default=64)
+    ap.add_argument('--pre-epochs', type=int, default=5)
+    ap.add_argument('--ft-epochs', type=int, default=15)
+    ap.add_argument('--preload', type=int, default=96)
+    ap.add_argument('--threads', type=int, default=None)
+    ap.add_argument('--shard', default='0/1')
+    ap.add_argument('--tmp', default='/tmp/vl2lite_bench_lgd')
+    ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'lgd_clothing.jsonl'))
+    a = ap.parse_args()
+    cmd_run(a) if a.cmd == 'run' else cmd_report(a)
+
+
+if __name__ == '__main__':
+    main()
