@@ -86,9 +86,10 @@ def cmd_report(a):
     lines = ['| student | row | ID | OOD | all | epoch (best/total) | splits |', '|---|---|---|---|---|---|---|']
     for st in [s for s in STUDENTS if any(r['student'] == s for r in rows)]:
         rs = [r for r in rows if r['student'] == st]
-        teach = {r['split']: r for r in rs}
-        lines.append(f"| {st} | teacher zero-shot | " + ' | '.join(ms([t[f'teacher_{k}'] for t in teach.values()]) for k in ('id', 'ood', 'all'))
-                     + f" |  | {len(teach)} |")
+        for name, row in (('teacher zero-shot', 'cls'), ('teacher zero-shot, descriptions', 'desc')):
+            teach = {r['split']: r for r in rs if r['row'] == row}
+            if teach: lines.append(f"| {st} | {name} | " + ' | '.join(ms([t[f'teacher_{k}'] for t in teach.values()]) for k in ('id', 'ood', 'all'))
+                                   + f" |  | {len(teach)} |")
         for row in ROWS:
             g = [r for r in rs if r['row'] == row]
             if not g: continue
