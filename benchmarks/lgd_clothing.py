@@ -82,14 +82,14 @@ def ms(v): return f'{np.mean(v):.1f} ± {np.std(v):.1f}' if len(v) > 1 else (f'{
 
 def cmd_report(a):
     rows = load(a.out)
-    print('| student | pre-training | zero-shot | linear probe 100% | linear probe 10% | fine-tune 10% | pre-training s/epoch | seeds |')
+    print('| student | pre-training | zero-shot | linear probe 100% | linear probe 10% | fine-tune 10% | pre-training s/epoch (median) | seeds |')
     print('|---|---|---|---|---|---|---|---|')
     for st in STUDENTS:
         for p in ROWS:
             g = [r for r in rows if r['student'] == st and r['pre'] == p]
             if not g: continue
             zs = ms([r['zero_shot'] for r in g]) if p != 'none' else '-'
-            sec = f"{np.mean([r['pre_seconds_per_epoch'] for r in g]):.0f}" if p != 'none' else '-'
+            sec = f"{np.median([r['pre_seconds_per_epoch'] for r in g]):.0f}" if p != 'none' else '-'   # median: robust to a paused run
             name = p if p == 'none' else f"{p} ({g[0]['pre_epochs']} epochs)"
             print(f"| {st} | {name} | {zs} | {ms([r['probe100']['test_acc'] for r in g])} | {ms([r['probe10']['test_acc'] for r in g])} "
                   f"| {ms([r['ft10']['test_acc'] for r in g])} | {sec} | {len(g)} |")
