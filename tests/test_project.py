@@ -36,6 +36,7 @@ ALLOWED = {  # module -> vl2lite modules it may import (the direction of the dat
     'core': set(), 'data': {'core'}, 'teacher': {'core', 'data'}, 'cache': {'core', 'data', 'teacher'},
     'losses': set(), 'condense': set(), 'callbacks': {'losses', 'cache', 'teacher', 'core', 'data', 'condense'},
     'analysis': {'core', 'teacher', 'callbacks'}, 'heads': {'core', 'teacher'},
+    'report': {'core', 'data', 'teacher', 'cache', 'analysis'},
 }
 
 

@@ -1,4 +1,4 @@
-"""Diagnostics of what distillation does to a student: gradient conflict between loss terms.
+"""What distillation did to a student: Grad-CAM maps beside the teacher's, embedding maps with k-NN and trustworthiness scores, loss terms over training, gradient conflict between loss terms.
 
 Docs: https://vl2lite.github.io/vl2lite/analysis.html.md"""
 
@@ -6,12 +6,18 @@ Docs: https://vl2lite.github.io/vl2lite/analysis.html.md"""
 
 # %% ../nbs/20_analysis.ipynb #b3a36091
 from __future__ import annotations
+from contextlib import contextmanager
+from dataclasses import dataclass
+import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['GradientConflict', 'plot_gradient_conflict']
+__all__ = ['GradientConflict', 'plot_gradient_conflict', 'preserved', 'find_target_layer', 'EmbeddingSimilarity', 'ImageTower',
+           'gradcam', 'teacher_gradcam', 'load_images', 'input_spec', 'plot_cam_grid', 'knn_accuracy', 'reduce_2d',
+           'EmbeddingMap', 'embedding_map', 'TermLogger']
 
 # %% ../nbs/20_analysis.ipynb #17d9ea55
 def _flat(gs): return torch.cat([g.reshape(-1) for g in gs])
@@ -45,8 +51,9 @@ class GradientConflict(Callback):
             rec[f'cos/{n}'] = F.cosine_similarity(_flat(ga[i:i+k]), _flat(gb[i:i+k]), dim=0).item(); i += k
         self.records.append(rec)
 
-def plot_gradient_conflict(runs: dict, key: str = 'cos', ax=None, smooth: int = 1):
-    "Plot `key` of each run's `GradientConflict.records` against the training step; `runs` maps a label to records."
+def plot_gradient_conflict(runs: dict, key: str = 'cos', ax=None, smooth: int = 1, log: bool | None = None):
+    """Plot `key` of each run's `GradientConflict.records` against the training step; `runs` maps a label to records.
+    A cosine gets a reference line at 0; a norm ratio is drawn on a log axis (`log`) with its reference line at 1."""
     import matplotlib.pyplot as plt
     import numpy as np
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.5))
@@ -54,5 +61,331 @@ def plot_gradient_conflict(runs: dict, key: str = 'cos', ax=None, smooth: int = 
         x = np.array([r['iter'] for r in recs]); y = np.array([r[key] for r in recs])
         if smooth > 1 and len(y) >= smooth: y = np.convolve(y, np.ones(smooth)/smooth, mode='valid'); x = x[smooth-1:]
         ax.plot(x, y, label=label)
-    ax.axhline(0, color='grey', lw=0.5); ax.set_xlabel('training step'); ax.set_ylabel(key); ax.legend()
+    log = key.startswith('norm_ratio') if log is None else log
+    if log: ax.set_yscale('log')
+    ax.axhline(1 if log else 0, color='grey', lw=0.5)   # never 0 on a log axis: it would stretch the axis to ~1e-15
+    ax.set_xlabel('training step'); ax.set_ylabel(key); ax.legend()
     return ax
+
+# %% ../nbs/20_analysis.ipynb #881bd738
+@contextmanager
+def preserved(model: nn.Module):
+    "On exit, every module's training mode, every parameter's `requires_grad` and `.grad` are as they were on entry."
+    modes = [(m, m.training) for m in model.modules()]
+    params = [(p, p.requires_grad, p.grad) for p in model.parameters()]
+    try: yield model
+    finally:
+        for m, t in modes: m.training = t
+        for p, r, g in params: p.requires_grad_(r); p.grad = g
+
+# %% ../nbs/20_analysis.ipynb #0c005b79
+def _find_timm(model: nn.Module):
+    "The first timm model inside `model` (it knows its feature stages), or None."
+    return next((m for m in model.modules() if hasattr(m, 'feature_info') and hasattr(m, 'pretrained_cfg')), None)
+
+def _layout(shape, batch: int, chs: int | None = None) -> str | None:
+    "How a layer output of `shape` holds a spatial map: 'nchw', 'nhwc', 'tokens' (B, N, C), 'tokens_nbc' (N, B, C) or None."
+    if len(shape) == 4 and shape[0] == batch:
+        if chs is not None: return 'nchw' if shape[1] == chs else 'nhwc' if shape[-1] == chs else None
+        if shape[2] == shape[3] > 1: return 'nchw'
+        if shape[1] == shape[2] > 1: return 'nhwc'
+    if len(shape) == 3:
+        n = shape[1] if shape[0] == batch else shape[0] if shape[1] == batch else 0
+        s = int(np.sqrt(n))
+        if s >= 2 and n - s*s <= 8: return 'tokens' if shape[0] == batch else 'tokens_nbc'   # a grid plus a few prefix tokens
+    return None
+
+def _to_nchw(layout: str):
+    "grad-cam's `reshape_transform` for a layer output of `layout` (None when it is already (B, C, H, W))."
+    if layout == 'nchw': return None
+    if layout == 'nhwc': return lambda t: t.permute(0, 3, 1, 2)
+    def tokens(t):
+        if layout == 'tokens_nbc': t = t.transpose(0, 1)
+        s = int(np.sqrt(t.shape[1]))
+        t = t[:, t.shape[1] - s*s:]   # drop class / register tokens in front
+        return t.reshape(t.shape[0], s, s, t.shape[2]).permute(0, 3, 1, 2)
+    return tokens
+
+def find_target_layer(model: nn.Module, x: torch.Tensor):
+    """(layer, reshape_transform) for Grad-CAM: a timm model's last feature stage, otherwise the last layer
+    (in execution order) whose output is a spatial map or a grid of tokens; `x` is one input batch."""
+    seen, hooks = [], []
+    for name, m in model.named_modules():
+        if m is model: continue
+        hooks.append(m.register_forward_hook(lambda mod, i, o, name=name: seen.append((name, mod, tuple(o.shape))) if isinstance(o, torch.Tensor) else None))
+    xb = x[:2] if len(x) > 1 else x.expand(2, *x.shape[1:])
+    try:
+        with torch.no_grad(), preserved(model): model.eval(); model(xb)
+    finally:
+        for h in hooks: h.remove()
+    found, tm = None, _find_timm(model)
+    if tm is not None and tm.feature_info:
+        fi = tm.feature_info[-1]
+        layer = tm.get_submodule(fi['module'])
+        shape = next((s for _, mod, s in seen if mod is layer), None)
+        lay = shape and _layout(shape, 2, fi.get('num_chs'))
+        if lay: found = layer, lay
+    if found is None: found = next(((mod, _layout(s, 2)) for _, mod, s in reversed(seen) if _layout(s, 2)), None)
+    if found is not None and found[1].startswith('tokens'):
+        # a transformer: after its last block only the class token reaches the output, so the patch tokens get no
+        # gradient there; take the normalised input of the last block's attention instead (timm's norm1, open_clip's ln_1)
+        for _, mod, s in reversed(seen):
+            norm = getattr(mod, 'norm1', None) or getattr(mod, 'ln_1', None)
+            if isinstance(norm, nn.Module) and _layout(s, 2): found = norm, _layout(s, 2); break
+    if found is not None: return found[0], _to_nchw(found[1])
+    raise ValueError(f"{type(model).__name__} has no layer with a spatial output: pass target_layer= (and reshape_transform=)")
+
+# %% ../nbs/20_analysis.ipynb #98d0687a
+class EmbeddingSimilarity:
+    "grad-cam target: the cosine similarity between a model's output embedding and a fixed embedding (a class's text embedding)."
+    def __init__(self, emb: torch.Tensor): self.emb = emb.detach().float()
+    def __call__(self, out): return F.cosine_similarity(out.float(), self.emb.to(out.device), dim=-1)
+
+class _HeadOf(nn.Module):
+    "A `Student` whose output is its extra head `head`."
+    def __init__(self, student, head): super().__init__(); self.student, self.head = student, head
+    def forward(self, x): return self.student.heads[self.head](self.student.features(x))
+
+class ImageTower(nn.Module):
+    "A teacher's image encoder as a differentiable module (the teacher's own `encode_images` runs under no_grad)."
+    def __init__(self, teacher): super().__init__(); self.teacher = teacher
+    def forward(self, x): return self.teacher._image_features(x.float())
+
+_CAMS = {'gradcam': 'GradCAM', 'gradcam++': 'GradCAMPlusPlus', 'hirescam': 'HiResCAM', 'layercam': 'LayerCAM', 'eigencam': 'EigenCAM'}
+
+def _cam(model, x, targets, target_layer, reshape_transform, method):
+    import pytorch_grad_cam
+    if method not in _CAMS: raise ValueError(f"method must be one of {list(_CAMS)}, got {method!r}")
+    if target_layer is None: target_layer, rt = find_target_layer(model, x)
+    else: rt = None
+    with getattr(pytorch_grad_cam, _CAMS[method])(model=model, target_layers=[target_layer], reshape_transform=reshape_transform or rt) as cam:
+        cam.compute_input_gradient = True   # activations need a gradient even when every weight is frozen (a teacher)
+        return cam(input_tensor=x, targets=targets)
+
+def gradcam(model, x: torch.Tensor, classes=None, target_layer: nn.Module | None = None, reshape_transform=None,
+            head: str | None = None, method: str = 'gradcam') -> tuple[np.ndarray, np.ndarray]:
+    """Grad-CAM maps (B, H, W) in [0, 1] at the size of the normalised batch `x`, and the classes they explain
+    (`classes`, or the model's predictions). `model`: a `Learner` (exported or not), a `Student` (`head` picks
+    an extra head) or any classifier; the target layer is found automatically unless given. The model's
+    modes, `requires_grad` flags and gradients are left as they were."""
+    model = model.model if hasattr(model, 'model') and not isinstance(model, nn.Module) else model
+    if head is not None: model = _HeadOf(model, head)
+    x = x.to(next(model.parameters()).device)
+    with preserved(model):
+        if classes is None:
+            model.eval()
+            with torch.no_grad(): classes = model(x).argmax(-1).cpu().numpy()
+        classes = np.asarray(classes).reshape(-1)
+        if len(classes) != len(x): raise ValueError(f"{len(classes)} classes for {len(x)} images")
+        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+        maps = _cam(model, x, [ClassifierOutputTarget(int(c)) for c in classes], target_layer, reshape_transform, method)
+    return maps, classes
+
+def teacher_gradcam(teacher, x01: torch.Tensor, text_emb: torch.Tensor, classes=None, target_layer: nn.Module | None = None,
+                    reshape_transform=None, method: str = 'gradcam') -> tuple[np.ndarray, np.ndarray]:
+    """Grad-CAM of a teacher's image tower for images `x01` (in [0, 1]): the target is the cosine similarity between
+    the image embedding and the text embedding of each image's class (`classes`, or the teacher's zero-shot choice
+    among the rows of `text_emb`). Maps come back at the size of `x01`."""
+    tower = ImageTower(teacher)
+    xt = teacher.prepare(x01.to(teacher.device))
+    W = F.normalize(text_emb.float().to(teacher.device), dim=-1)
+    with preserved(tower):
+        if classes is None:
+            with torch.no_grad(): classes = (F.normalize(tower(xt), dim=-1) @ W.T).argmax(-1).cpu().numpy()
+        classes = np.asarray(classes).reshape(-1)
+        if len(classes) != len(x01): raise ValueError(f"{len(classes)} classes for {len(x01)} images")
+        maps = _cam(tower, xt, [EmbeddingSimilarity(W[int(c)]) for c in classes], target_layer, reshape_transform, method)
+    if maps.shape[-2:] != tuple(x01.shape[-2:]):
+        maps = F.interpolate(torch.from_numpy(maps)[:, None], size=tuple(x01.shape[-2:]), mode='bilinear', align_corners=False)[:, 0].numpy()
+    return maps, classes
+
+# %% ../nbs/20_analysis.ipynb #8e51639d
+def load_images(paths, size: int = 224, stats=None) -> tuple[torch.Tensor, torch.Tensor]:
+    "(batch normalised with `stats` (mean, std), the same images in [0, 1]): shorter side resized to `size`, centre crop."
+    import torchvision.transforms.functional as TF
+    from PIL import Image
+    ims = []
+    for p in paths:
+        try:
+            with Image.open(p) as im: im = im.convert('RGB')
+        except Exception as e: raise ValueError(f"cannot read image {p}: {type(e).__name__}: {e}") from None
+        ims.append(TF.to_tensor(TF.center_crop(TF.resize(im, size, antialias=True), size)))
+    if not ims: raise ValueError("no images given")
+    x01 = torch.stack(ims)
+    if stats is None: return x01, x01
+    m, s = (torch.tensor(v, dtype=torch.float32).view(1, 3, 1, 1) for v in stats)
+    return (x01 - m) / s, x01
+
+def input_spec(learn) -> tuple[int, tuple]:
+    "(image size, (mean, std)) of a learner's validation pipeline (also of an exported learner)."
+    size = next((t.size for t in learn.dls.valid.after_item.fs if hasattr(t, 'size')), None)
+    norm = next((t for t in learn.dls.valid.after_batch.fs if hasattr(t, 'mean') and hasattr(t, 'std')), None)
+    if size is None: raise ValueError("the learner's pipeline has no resize transform: give the size")
+    size = int(size[0] if isinstance(size, (tuple, list)) else size)
+    stats = None if norm is None else (tuple(norm.mean.flatten().tolist()), tuple(norm.std.flatten().tolist()))
+    return size, stats
+
+def plot_cam_grid(x01: torch.Tensor, rows: dict, vocab, true=None, preds: dict | None = None, alpha: float = 0.45, size: float = 1.9):
+    """Grad-CAM maps over the same images: `rows` maps a row label (teacher, CE-only student, ...) to `(maps, classes)`
+    as `gradcam`/`teacher_gradcam` return them (maps of another size are resized to the images'). Each map is titled
+    with the class it explains; in red when that is not the `true` class, or when the row's model predicts another
+    class (`preds[label]`, named)."""
+    import matplotlib.pyplot as plt
+    n, hw = len(x01), tuple(x01.shape[-2:])
+    fig, axs = plt.subplots(len(rows), n, figsize=(size * n + 1, size * len(rows) + .3), squeeze=False)
+    imgs = x01.permute(0, 2, 3, 1).cpu().numpy()
+    for r, (label, (maps, classes)) in enumerate(rows.items()):
+        maps = torch.as_tensor(np.asarray(maps, dtype=np.float32))
+        if tuple(maps.shape[-2:]) != hw: maps = F.interpolate(maps[:, None], size=hw, mode='bilinear', align_corners=False)[:, 0]
+        for j in range(n):
+            ax = axs[r, j]; ax.imshow(imgs[j]); ax.imshow(maps[j].numpy(), cmap='jet', alpha=alpha, vmin=0, vmax=1)
+            c, t = int(classes[j]), vocab[int(classes[j])]
+            if true is not None and c != int(true[j]): t += ' (not the true class)'
+            p = None if preds is None or label not in preds else int(preds[label][j])
+            if p is not None and p != c: t += f'\n(predicts {vocab[p]})'
+            ax.set_title(t, fontsize=8, color='firebrick' if t != vocab[c] else 'black')
+            ax.set_xticks([]); ax.set_yticks([])
+        axs[r, 0].set_ylabel(label, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# %% ../nbs/20_analysis.ipynb #f087203f
+def _np(a): return a.detach().float().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a, dtype=np.float32)
+def _unit(a): a = _np(a); return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+
+def knn_accuracy(emb, y, ref_emb=None, ref_y=None, k: int = 10) -> float:
+    """Accuracy (%) of a k-nearest-neighbour vote under cosine similarity: `emb` classified by its neighbours in
+    `ref_emb` (the training split), or leave-one-out among `emb` itself when no reference is given."""
+    from sklearn.neighbors import NearestNeighbors
+    q, y = _unit(emb), np.asarray(y)
+    loo = ref_emb is None
+    r, ry = (q, y) if loo else (_unit(ref_emb), np.asarray(ref_y))
+    k = min(k, len(r) - loo)
+    if k < 1: raise ValueError("k-NN accuracy needs at least two embeddings")
+    _, nn_idx = NearestNeighbors(n_neighbors=k + loo).fit(r).kneighbors(q)
+    votes = ry[nn_idx[:, 1:] if loo else nn_idx]
+    pred = np.array([np.bincount(v, minlength=int(ry.max()) + 1).argmax() for v in votes])   # ties: the lowest class
+    return round(100 * float((pred == y).mean()), 1)
+
+# %% ../nbs/20_analysis.ipynb #a426c199
+def reduce_2d(X: np.ndarray, reducer: str = 'umap', seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
+    "2-D coordinates of the rows of `X`: UMAP (seeded, so reproducible) or PCA."
+    if reducer == 'pca':
+        from sklearn.decomposition import PCA
+        return PCA(2, random_state=seed).fit_transform(X)
+    if reducer == 'umap':
+        import warnings, umap
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', message='.*(n_jobs|random_state|force_all_finite|ensure_all_finite).*')
+            return umap.UMAP(n_neighbors=min(n_neighbors, len(X) - 1), min_dist=0.1, random_state=seed).fit_transform(X)
+    raise ValueError(f"reducer must be 'umap' or 'pca', got {reducer!r}")
+
+@dataclass
+class EmbeddingMap:
+    "2-D maps of several embeddings: `coords[source]` (N, 2), its `labels`, the `panel` it is drawn in, and `scores`."
+    coords: dict
+    labels: dict
+    panel: dict
+    scores: list
+    vocab: list
+    reducer: str
+    def plot(self, axs=None, size: float = 4.5, max_legend: int = 20):
+        "One panel per embedding space; colour = class, marker = source; class texts as large labelled stars."
+        import matplotlib.pyplot as plt
+        panels = sorted(set(self.panel.values()))
+        if axs is None: _, axs = plt.subplots(1, len(panels), figsize=(size * len(panels) + 1.5, size), squeeze=False); axs = axs[0]
+        cmap = plt.get_cmap('tab10' if len(self.vocab) <= 10 else 'tab20')
+        markers = iter('o^sPDvX<>')
+        for p, ax in zip(panels, axs):
+            names, handles = [n for n in self.coords if self.panel[n] == p], []
+            for n in names:
+                xy, y = self.coords[n], self.labels[n]
+                if n.endswith('text'):
+                    ax.scatter(xy[:, 0], xy[:, 1], c=[cmap(int(c) % cmap.N) for c in y], marker='*', s=260, edgecolors='black', linewidths=.8, zorder=3)
+                    for (u, v), c in zip(xy, y): ax.annotate(self.vocab[int(c)], (u, v), fontsize=7, xytext=(4, 4), textcoords='offset points', zorder=4)
+                else:
+                    mk = next(markers)
+                    ax.scatter(xy[:, 0], xy[:, 1], c=[cmap(int(c) % cmap.N) for c in y], marker=mk, s=12, alpha=.7, linewidths=0)
+                    handles.append(plt.Line2D([], [], marker=mk, ls='', color='dimgrey', label=n))   # the marker names the source
+            sc = [s for s in self.scores if s['source'] in names and s.get('knn_acc') is not None]
+            ax.set_title(' + '.join(names), fontsize=9)
+            ax.set_xticks([]); ax.set_yticks([])
+            if sc: ax.text(0.01, 0.01, '\n'.join(f"{s['source']}: k-NN {s['knn_acc']}%, trust. {s['trustworthiness']:.2f}" for s in sc),
+                           transform=ax.transAxes, fontsize=7, va='bottom', bbox=dict(fc='white', alpha=.8, lw=0))
+            if handles: ax.legend(handles=handles, fontsize=7, loc='upper right')
+        handles = [plt.Line2D([], [], marker='o', ls='', color=cmap(i % cmap.N), label=c) for i, c in enumerate(self.vocab[:max_legend])]
+        axs[-1].figure.legend(handles=handles, loc='center right', fontsize=7, frameon=False)
+        axs[-1].figure.subplots_adjust(right=1 - 1.3 / axs[-1].figure.get_figwidth())
+        return axs
+
+def embedding_map(sources: dict, labels, vocab, texts: dict | None = None, together=(), reference: dict | None = None,
+                  reducer: str = 'umap', seed: int = 0, k: int = 10, n_neighbors: int = 15) -> EmbeddingMap:
+    """Map `sources` (name -> (N, D) embeddings of the same images, e.g. teacher image embeddings and student
+    features) and `texts` (name ending in 'text' -> (C, D) class text embeddings, one row per class of `vocab`) to 2-D.
+    Each source gets its own panel, except the groups of names in `together`, which live in one space (a student
+    projected into the teacher's space beside the teacher) and share one map; texts join the first panel of their
+    width. Rows are L2-normalised first. Beside each map:
+    k-NN accuracy of every source (against `reference[name] = (emb, labels)` of the training split, else
+    leave-one-out) and the trustworthiness of its 2-D map (how well it keeps each point's `k` nearest neighbours)."""
+    from sklearn.manifold import trustworthiness
+    texts = dict(texts or {})
+    for n in texts:
+        if not n.endswith('text'): raise ValueError(f"text embeddings are named '... text', got {n!r}")
+        if len(texts[n]) != len(vocab): raise ValueError(f"{n}: {len(texts[n])} text embeddings for {len(vocab)} classes")
+    all_src = {n: _unit(e) for n, e in {**sources, **texts}.items()}
+    labs = {n: (np.asarray(labels[n]) if isinstance(labels, dict) else np.asarray(labels)) for n in sources}
+    labs.update({n: np.arange(len(vocab)) for n in texts})
+    for n in sources:
+        if len(all_src[n]) != len(labs[n]): raise ValueError(f"{n}: {len(all_src[n])} embeddings for {len(labs[n])} labels")
+    panel = {}
+    for n in sources:   # panels in the order the sources come
+        if n in panel: continue
+        group = next((g for g in together if n in g), (n,))
+        for g in group:
+            if g not in sources: raise ValueError(f"together names {g!r}, which is not a source ({list(sources)})")
+            if all_src[g].shape[1] != all_src[n].shape[1]: raise ValueError(f"{n} and {g} have different widths: they cannot share a map")
+        p = max(panel.values(), default=-1) + 1
+        panel.update({g: p for g in group})
+    for n in texts:
+        p = next((panel[m] for m in sources if all_src[m].shape[1] == all_src[n].shape[1]), None)
+        panel[n] = max(panel.values()) + 1 if p is None else p
+    coords, scores = {}, []
+    for p in sorted(set(panel.values())):
+        names = [n for n in all_src if panel[n] == p]
+        X = np.concatenate([all_src[n] for n in names])
+        Y = reduce_2d(X, reducer, seed, n_neighbors)
+        i = 0
+        for n in names: coords[n] = Y[i:i+len(all_src[n])]; i += len(all_src[n])
+    for n in sources:
+        ref = (reference or {}).get(n)
+        scores.append(dict(source=n, dim=all_src[n].shape[1],
+                           knn_acc=knn_accuracy(all_src[n], labs[n], *(ref if ref is not None else (None, None)), k=k),
+                           knn_on='training split' if ref is not None else 'leave-one-out',
+                           trustworthiness=round(float(trustworthiness(all_src[n], coords[n], n_neighbors=min(k, len(all_src[n]) // 2 - 1))), 3)))
+    return EmbeddingMap(coords, labs, panel, scores, list(vocab), reducer)
+
+# %% ../nbs/20_analysis.ipynb #b96706cf
+class TermLogger(Callback):
+    """Keep every loss term the KD callbacks expose (each 0-dim tensor attribute a vl2lite callback holds after the
+    loss: VL2Lite's `cls`/`vis`/`txt`, DHO's `ce`/`kd_l`/`kd_u`, the OOD method's `L_*`, a `KDTerm`'s `value`) per
+    training step, and their means per epoch in `epochs` (one dict per epoch)."""
+    order, run_valid = 95, False
+    def __init__(self, epochs: list | None = None):   # `epochs`: those of a run this fit resumes
+        self.initial = list(epochs or []); self.steps, self.epochs, self._new = [], list(self.initial), True
+    def before_fit(self): self._new = True   # `get_preds` and `validate` run before_fit too, but never a training epoch
+    def before_train(self):
+        if self._new: self.steps, self.epochs, self._new = [], list(self.initial), False
+        self._acc = {}
+    def after_batch(self):
+        if not self.training: return
+        row = {}
+        for cb in self.learn.cbs:
+            if cb is self or type(cb).__module__.startswith('fastai'): continue
+            for k, v in vars(cb).items():
+                if isinstance(v, torch.Tensor) and v.ndim == 0 and not v.requires_grad: row[f'{type(cb).__name__}.{k}'] = float(v)
+        if row:
+            self.steps.append(row)
+            for k, v in row.items(): self._acc.setdefault(k, []).append(v)
+    def after_train(self):
+        if self._acc: self.epochs.append({k: float(np.mean(v)) for k, v in self._acc.items()})

