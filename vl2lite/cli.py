@@ -199,7 +199,7 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     fit_cbs = [save, CSVLogger(fname='history.csv', append=done > 0), tl, _EveryEpoch()] + list(cbs or [])
     if log == 'tensorboard':
         from fastai.callback.tensorboard import TensorBoardCallback
-        fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False))
+        fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False, log_preds=False))
     if done >= epochs:
         print(f"{out} has finished all {epochs} epochs: evaluating its best one")
         learn.load('best', with_opt=False)
@@ -300,7 +300,7 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
                 fit_cbs = [_EveryEpoch(), terms, CSVLogger(fname='history.csv', append=done > 0)] + list(cbs or [])
                 if log == 'tensorboard':
                     from fastai.callback.tensorboard import TensorBoardCallback
-                    fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False))
+                    fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False, log_preds=False))
                 learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=fit_cbs)
         except KeyboardInterrupt:
             k = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
