@@ -10,19 +10,26 @@ import argparse, contextlib, hashlib, json, os, sys, time, warnings
 import numpy as np
 # a command's user has no use for a dependency's deprecation notice raised while the library imports
 warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.* is deprecated', category=FutureWarning)
-import torch
 from pathlib import Path
-from .core import get_device, seed_everything, pypi_weights_path
-from .data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, CLOTHING_NAMES
-from .teacher import Teacher, load_teacher
-from .cache import TeacherCache, zero_shot_eval, cache_info, cache_clear
-from .methods.registry import METHODS, DistillSetup, get_method, student_stats
-from .analysis import TermLogger
-from .report import run_report, training_history
+from .runtime import OnnxClassifier, image_paths
+try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pillow: the rest loads when torch is there
+    import torch
+    from vl2lite.core import get_device, seed_everything, pypi_weights_path
+    from vl2lite.data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, CLOTHING_NAMES
+    from vl2lite.teacher import Teacher, load_teacher
+    from vl2lite.cache import TeacherCache, zero_shot_eval, cache_info, cache_clear
+    from vl2lite.methods.registry import METHODS, DistillSetup, get_method, student_stats
+    from vl2lite.analysis import TermLogger
+    from vl2lite.report import run_report, training_history
+    from vl2lite.export import export_student
+except ImportError as e:
+    if 'torch' not in str(e) and 'fastai' not in str(e): raise
+    _NO_TORCH, METHODS = e, {}
 
 
 # %% auto #0
-__all__ = ['zeroshot_job', 'Interrupted', 'check_settings', 'resolve_student', 'distill_job', 'pretrain_job', 'main']
+__all__ = ['zeroshot_job', 'Interrupted', 'check_settings', 'resolve_student', 'distill_job', 'pretrain_job', 'export_job',
+           'predict_job', 'demo_job', 'main']
 
 # %% ../nbs/30_cli.ipynb #64dc6331
 def _table(rows, cols):
@@ -330,6 +337,110 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
         print(f"report: {res['report']} (written in {r['seconds']} s)")
     return res
 
+# %% ../nbs/30_cli.ipynb #cd1a978f
+def _test_paths(model: Path, data=None, limit: int = 256) -> tuple:
+    "(paths, labels) of up to `limit` test images of the data a run's student was trained on (its distill.json), or of `data`."
+    cfg = model.parent/'distill.json'
+    data = data or (json.loads(cfg.read_text())['data'] if cfg.exists() else None)
+    if data is None: raise ValueError(f"no data to check the export on: {cfg} is missing; give --data DIR (a folder dataset with a test split)")
+    t = scan_folder(data, verify=False)
+    te = t.idxs('test')
+    if not len(te): te = t.idxs('valid')
+    if not len(te): raise ValueError(f"{data} has no test or validation images to check the export on")
+    te = te[np.linspace(0, len(te) - 1, min(limit, len(te))).round().astype(int)]
+    return [t.paths[i] for i in te], t.targets(te)
+
+def export_job(model: str | Path, formats=('onnx', 'torchscript'), out: str | Path | None = None, data=None, int8: bool = False,
+               tol: float = 1e-4) -> dict:
+    "Export `model` (a run's student.pkl) beside it (or to `out`), checked on real images; print the check and the files."
+    model = Path(model)
+    if not model.is_file(): raise FileNotFoundError(f"No exported learner at {model} (vl2lite distill writes RUN/student.pkl)")
+    paths, labels = _test_paths(model, data)
+    r = export_student(model, out or model.parent, name=model.stem, formats=formats, check_paths=paths, labels=labels, tol=tol, int8=int8)
+    print(f"checked on {r['n_checked']} test images: largest difference from the fastai learner's probabilities "
+          + ', '.join(f"{k} {v:.1e}" for k, v in r['max_abs_diff'].items()) + f" (tolerance {tol:g}): OK")
+    for k, f in r['files'].items(): print(f"  {k}: {f}")
+    if int8:
+        print(_table([dict(model=k, **v) for k, v in r['int8'].items()], ['model', 'mb', 'acc', 'agree_with_float', 'ms_batch1', 'img_per_s_batch32', 'file']))
+    return r
+
+def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | None = None) -> tuple:
+    "Top-`top_k` classes of every image in `images` (files or folders) from a `.onnx` or `.pkl` student; bad images reported, not fatal."
+    model, paths = Path(model), image_paths(images)
+    if not paths: raise ValueError("no images given (files or folders of .jpg, .png, ...)")
+    if model.suffix == '.onnx': rows, bad = OnnxClassifier(model).predict(paths, top_k)
+    elif model.suffix == '.pkl':
+        from PIL import Image
+        from fastai.learner import load_learner
+        import fastai.callback.progress  # Learner.no_bar
+        if not model.is_file(): raise FileNotFoundError(f"No exported learner at {model}")
+        ok, bad = [], []
+        for p in paths:
+            try:
+                with Image.open(p) as im: im.convert('RGB')
+                ok.append(p)
+            except Exception as e: bad.append((p, f"{type(e).__name__}: {e}"))
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore'); learn = load_learner(model)
+        rows = []
+        if ok:
+            with learn.no_bar(): P = learn.get_preds(dl=learn.dls.test_dl(ok))[0].numpy()
+            k = max(1, min(top_k, P.shape[1]))
+            rows = [(p, [(str(learn.dls.vocab[j]), float(P[i, j])) for j in np.argsort(-P[i])[:k]]) for i, p in enumerate(ok)]
+    else: raise ValueError(f"--model must be a .onnx or a .pkl file, got {model.name}")
+    for p, top in rows: print(f"{p}\t" + ', '.join(f"{c} ({q:.3f})" for c, q in top))
+    for p, e in bad: print(f"vl2lite: cannot read {p}: {e}", file=sys.stderr)
+    if csv is not None:
+        import csv as _csv
+        k = max((len(t) for _, t in rows), default=top_k)
+        with open(csv, 'w', newline='') as fh:
+            w = _csv.writer(fh); w.writerow(['path'] + [f'{s}_{i}' for i in range(1, k + 1) for s in ('class', 'prob')])
+            for p, top in rows: w.writerow([str(p)] + [v for c, q in top for v in (c, f'{q:.6f}')])
+    return rows, bad
+
+# %% ../nbs/30_cli.ipynb #db869574
+def demo_job(out: str | Path = 'vl2lite_demo', data=None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
+             fraction: float = 0.05, epochs: int = 3, size: int = 64, seed: int = 0, cache_dir: str = '~/.cache/vl2lite/teacher',
+             device=None, show_progress: bool = True, report: bool = True) -> dict:
+    "CE-only vs DHO-distilled student at `fraction` of the labels and equal steps; one table; the distilled student exported to ONNX."
+    from vl2lite.analysis import ImageTower
+    from vl2lite.export import DeployModel, latency
+    t0, out = time.time(), Path(out)
+    kw = dict(teacher=teacher, student=student, fraction=fraction, epochs=epochs, size=size, seed=seed, cache_dir=cache_dir,
+              device=device, show_progress=show_progress, report=report)
+    runs = {}
+    for method, what in (('ce', 'without the teacher: CE on the labelled images'), ('dho', 'distilled with DHO')):
+        print(f"\n=== {student}, {what} ===")
+        runs[method] = distill_job(data, method=method, out=out/method, **kw)
+    print("\n=== exporting the distilled student ===")
+    exp = export_job(out/'dho'/'student.pkl')
+    tch = load_teacher(teacher, device='cpu')
+    tower = ImageTower(tch).eval()
+    from fastai.learner import load_learner
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore'); st = DeployModel(load_learner(out/'dho'/'student.pkl').model).eval()
+    with torch.no_grad():
+        xt, xs = torch.randn(1, 3, tch.image_size, tch.image_size), torch.randn(1, 3, size, size)
+        t_ms = latency(tower, xt, xt.repeat(8, 1, 1, 1), reps=10)[0]
+        s_ms = latency(st, xs, xs.repeat(32, 1, 1, 1))[0]
+    s_onnx = latency(OnnxClassifier(exp['files']['onnx']).run, xs.numpy(), xs.repeat(32, 1, 1, 1).numpy())[0]
+    n_t = sum(p.numel() for p in tch.classifier.parameters()) if hasattr(tch, 'classifier') else sum(p.numel() for p in tch.parameters())
+    ce, dho = runs['ce'], runs['dho']
+    rows = [dict(model=f'teacher {tch.name.split(":")[1] if ":" in tch.name else tch.name}, zero-shot', labels='none', test_acc=dho['teacher_test_acc'],
+                 params_M=round(n_t / 1e6, 2), ms_per_image=t_ms, ms_onnx=''),
+            dict(model=f'{student}, labels only (CE)', labels=f"{ce['n_train']}", test_acc=ce['test_acc'],
+                 params_M=round(ce['student_params'] / 1e6, 2), ms_per_image=s_ms, ms_onnx=''),
+            dict(model=f'{student}, distilled (DHO)', labels=f"{dho['n_train']} + {dho['n_unlabelled']} unlabelled", test_acc=dho['test_acc'],
+                 params_M=round(dho['student_params'] / 1e6, 2), ms_per_image=s_ms, ms_onnx=s_onnx)]
+    res = dict(rows=rows, runs={k: str(out/k) for k in runs}, export=exp['files'], parity=exp['max_abs_diff'], seconds=round(time.time() - t0, 1))
+    (out/'demo.json').write_text(json.dumps(res, indent=1, default=str))
+    print(f"\nWhat distillation buys: {student} at {size} px with {fraction:.0%} of the clothing labels, "
+          f"{epochs} epochs of equal steps (seed {seed}); CPU latency at batch 1, {torch.get_num_threads()} threads")
+    print(_table(rows, ['model', 'labels', 'test_acc', 'params_M', 'ms_per_image', 'ms_onnx']))
+    print(f"the distilled student is {exp['files']['onnx']} (ONNX) and {exp['files']['torchscript']} (TorchScript); "
+          f"the whole job took {res['seconds']:.0f} s")
+    return res
+
 # %% ../nbs/30_cli.ipynb #0bff5888
 _EXAMPLES = {
     'demo': "example:\n  vl2lite demo --out vl2lite_demo",
@@ -340,6 +451,9 @@ _EXAMPLES = {
     'pretrain': "example:\n  vl2lite pretrain --data ~/photos --student resnet18 --epochs 10 --out pre1",
     'zeroshot': "example:\n  vl2lite zeroshot --data ~/photos --teacher conse:lite2",
     'cache': "examples:\n  vl2lite cache info --data ~/photos\n  vl2lite cache clear --teacher conse",
+    'export': "examples:\n  vl2lite export --model run1/student.pkl --format onnx torchscript\n  vl2lite export --model run1/student.pkl --int8",
+    'predict': "examples:\n  vl2lite predict --model run1/student.onnx photo1.jpg more_photos/ --top-k 3\n"
+               "  vl2lite predict --model run1/student.pkl more_photos/ --csv predictions.csv",
 }
 
 def _say_warning(message, category, filename, lineno, file=None, line=None):
@@ -353,9 +467,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog='vl2lite', description='Distil vision-language teachers into small image classifiers.',
                                 epilog='\n\n'.join(_EXAMPLES.values()), formatter_class=fmt)
     sub = p.add_subparsers(dest='cmd', required=True)
-    d = sub.add_parser('demo', help='the default job: distil the offline teacher into an ImageNet-pretrained EfficientNet-Lite0 on the clothing set',
+    d = sub.add_parser('demo', help='the main job: what distilling the offline teacher buys a small student with 5%% of the clothing labels',
                        epilog=_EXAMPLES['demo'], formatter_class=fmt)
-    d.add_argument('--out', default='vl2lite_demo', help='folder for the exported student and results.json')
+    d.add_argument('--out', default='vl2lite_demo', help='folder for both runs (ce/, dho/), the exported student and demo.json')
+    d.add_argument('--no-report', action='store_true', help='do not write the runs\' report.html')
     k = sub.add_parser('distill', help='distil a teacher into a timm student on a folder dataset', epilog=_EXAMPLES['distill'], formatter_class=fmt)
     k.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
     k.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
@@ -420,12 +535,30 @@ def main(argv=None):
     c.add_argument('--data', default=None, help='info: also count how many images of this dataset folder each cache holds')
     c.add_argument('--teacher', default=None, help='clear: only the caches whose teacher name contains this')
     c.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
+    e = sub.add_parser('export', help='export a trained student to ONNX / TorchScript, checked against fastai on real images',
+                       epilog=_EXAMPLES['export'], formatter_class=fmt)
+    e.add_argument('--model', required=True, help='a run\'s student.pkl')
+    e.add_argument('--format', nargs='+', default=['onnx', 'torchscript'], choices=['onnx', 'torchscript'])
+    e.add_argument('--out', default=None, help='folder for the exported files (default: beside the model)')
+    e.add_argument('--data', default=None, help='dataset folder whose test images check the export (default: the run\'s data)')
+    e.add_argument('--int8', action='store_true', help='also a dynamically quantised int8 ONNX model, with its accuracy, size and latency')
+    r = sub.add_parser('predict', help='top classes of images from an exported student (.onnx needs only onnxruntime, NumPy, Pillow)',
+                       epilog=_EXAMPLES['predict'], formatter_class=fmt)
+    r.add_argument('images', nargs='+', help='image files or folders')
+    r.add_argument('--model', required=True, help='student.onnx (with its .json beside it) or student.pkl')
+    r.add_argument('--top-k', type=int, default=3)
+    r.add_argument('--csv', default=None, help='also write the predictions to this CSV file')
     a = p.parse_args(argv)
+    needs_torch = not (a.cmd == 'predict' and Path(a.model).suffix == '.onnx')
+    if needs_torch and '_NO_TORCH' in globals():
+        print(f"vl2lite: error: `vl2lite {a.cmd}` needs PyTorch and fastai ({_NO_TORCH}); only `vl2lite predict` on an .onnx model runs without them",
+              file=sys.stderr)
+        return 2
     with warnings.catch_warnings():
         for cat in (FutureWarning, DeprecationWarning): warnings.simplefilter('ignore', cat)
         warnings.showwarning = _say_warning
         try:
-            if a.cmd == 'demo': distill_job(out=a.out)
+            if a.cmd == 'demo': demo_job(out=a.out, report=not a.no_report)
             elif a.cmd == 'distill':
                 kw = dict(data=a.data, teacher=a.teacher, student=a.student, method=a.method, vis_mode=a.vis_mode, fraction=a.fraction,
                           pretrained={'no': False, 'yes': True}.get(a.pretrained, a.pretrained), size=a.size, bs=a.bs, epochs=a.epochs,
@@ -443,6 +576,11 @@ def main(argv=None):
                              a.out, a.cache_dir, a.device, report=not a.no_report, log=a.log)
             elif a.cmd == 'zeroshot':
                 zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
+            elif a.cmd == 'export': export_job(a.model, a.format, a.out, a.data, a.int8)
+            elif a.cmd == 'predict':
+                if a.top_k < 1: raise ValueError(f"--top-k must be at least 1, got {a.top_k}")
+                rows, bad = predict_job(a.model, a.images, a.top_k, a.csv)
+                if bad: return 1
             elif a.cmd == 'cache':
                 if a.action == 'info':
                     rows = cache_info(a.cache_dir, scan_folder(a.data, verify=False) if a.data else None)

@@ -182,6 +182,8 @@ def run_report(path, learn, table, teacher, classnames, templates, cache=None, t
     vocab, C = list(table.vocab), len(table.vocab)
     te, tr = table.idxs('test') if evaluate else np.zeros(0, np.int64), _sample(table.idxs('train'), max_ref, seed)
     tr = tr[[table.labels[i] is not None for i in tr]]
+    if cache is not None and len(tr): tr = np.setdiff1d(tr, cache.missing(tr))   # never run the teacher for a report: cached images only
+    if cache is None or len(tr) < 10 * len(table.vocab): tr = np.zeros(0, np.int64)   # too few: k-NN by leave-one-out on the test split
     out = dict()
     if len(te):
         so, zs = student_outputs(learn, table, te), zero_shot_eval(teacher, table, 'test', classnames, templates, cache=cache, show_progress=show_progress)
@@ -206,16 +208,18 @@ def run_report(path, learn, table, teacher, classnames, templates, cache=None, t
                    f"at its {size} px input, the teacher at its own); the teacher's map explains the similarity of its image embedding "
                    "with the class text. Red: the model predicts another class for that image.")
         rep.heading('Embedding map (test split)')
-        T_te, T_tr = item_embeddings(teacher, table, te, cache, show_progress), item_embeddings(teacher, table, tr, cache, show_progress)
-        sr = student_outputs(learn, table, tr)
+        T_te = item_embeddings(teacher, table, te, cache, show_progress)
         key = 'proj' if so['proj'] is not None else 'features'
-        src = {'teacher': T_te, f'student {key}': so[key]}
-        ref = {'teacher': (T_tr, table.targets(tr)), f'student {key}': (sr[key], sr['y'].numpy())}
+        src, ref = {'teacher': T_te, f'student {key}': so[key]}, None
+        if len(tr):
+            sr = student_outputs(learn, table, tr)
+            ref = {'teacher': (item_embeddings(teacher, table, tr, cache, show_progress), table.targets(tr)), f'student {key}': (sr[key], sr['y'].numpy())}
         em = embedding_map(src, y, vocab, texts={'class text': W}, together=[tuple(src)] if key == 'proj' else (), reference=ref,
                            reducer=reducer, seed=seed)
         axs = em.plot()
         rep.figure(axs[0].figure, f"{reducer.upper()} of the test images' embeddings (L2-normalised); stars: class text embeddings. "
-                   "k-NN: 10-nearest-neighbour accuracy on the test split against the training split; trust.: trustworthiness of the 2-D map.")
+                   "k-NN: 10-nearest-neighbour accuracy on the test split " + (f"against {len(tr)} training images" if len(tr) else
+                   "(leave-one-out: the teacher's cache holds too few training images)") + "; trust.: trustworthiness of the 2-D map.")
         rep.table([{k: v for k, v in s.items() if k != 'dim'} | dict(dim=s['dim']) for s in em.scores])
         out['embedding_scores'] = em.scores
     else: rep.text('No labelled test split to evaluate: no per-class results, Grad-CAM or embedding map.')

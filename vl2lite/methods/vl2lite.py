@@ -68,7 +68,7 @@ def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher |
 
 # %% ../../nbs/10_vl2lite.ipynb #4135635d
 from ..core import get_device
-from ..data import table_dls, items_dl
+from ..data import table_dls, items_dl, cycle_items
 
 VARIANTS = ('vl2lite', 'logit_kd', 'ce')
 MONITOR = 'accuracy'
@@ -82,8 +82,12 @@ def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
 def train_table(table, method: str, options: dict): return table
 
 def build(s) -> Learner:
-    "The learner of `s` (a `DistillSetup`): `s.method` is 'vl2lite', 'logit_kd' or 'ce'."
-    dls = table_dls(s.train_table, size=s.size, bs=min(s.bs, len(s.train_idx)), train_idx=s.train_idx, num_workers=0,
+    """The learner of `s` (a `DistillSetup`): `s.method` is 'vl2lite', 'logit_kd' or 'ce'. With part of the labels
+    (`s.unlab_idx` not empty) the labelled images are cycled to as many steps an epoch as DHO takes (one pass over the
+    images without labels), so that methods compare at an equal budget."""
+    train = s.train_idx
+    if s.unlab_idx is not None and len(s.unlab_idx) >= s.bs: train = cycle_items(s.train_idx, (len(s.unlab_idx) // s.bs) * s.bs)
+    dls = table_dls(s.train_table, size=s.size, bs=min(s.bs, len(train)), train_idx=train, num_workers=0,
                     preload=s.preload, stats=s.stats, device=get_device(s.device))
     st = Student(s.student, n_classes=len(s.train_table.vocab), pretrained=s.pretrained)
     return vl2lite_learner(dls, st, s.teacher, method=s.method, vis_mode=s.options.get('vis_mode', 'pointwise'),
