@@ -101,8 +101,13 @@ def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscr
     if int8:
         from onnxruntime.quantization import quantize_dynamic, QuantType
         f8 = out/f'{name}.int8.onnx'
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); quantize_dynamic(str(out/f'{name}.onnx'), str(f8), weight_type=QuantType.QInt8)
+        import logging
+        root, level = logging.getLogger(), logging.getLogger().level
+        root.setLevel(logging.ERROR)   # the quantiser logs a warning per tensor it leaves in float
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore'); quantize_dynamic(str(out/f'{name}.onnx'), str(f8), weight_type=QuantType.QInt8)
+        finally: root.setLevel(level)
         (out/f'{name}.int8.json').write_text(json.dumps(spec, indent=1))
         q = OnnxClassifier(f8)
         x1, xq = xb[:1].numpy(), xb[:32].numpy() if len(xb) >= 32 else np.repeat(xb.numpy(), -(-32 // len(xb)), 0)[:32]
