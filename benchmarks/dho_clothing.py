@@ -22,6 +22,7 @@ lam = 0.5, T = 2. For seed 0 the single-head and dual-head runs also record the 
 between the CE and the KD term on the backbone every --conflict-every steps.
 """
 import argparse, json, os, time
+from pathlib import Path
 import numpy as np
 import torch
 import fastai.callback.progress  # Learner.no_bar
@@ -33,7 +34,7 @@ from vl2lite.methods.dho import dho_learner, head_logits, dho_select, dho_mix
 from vl2lite.analysis import GradientConflict
 from vl2lite_clothing import METHODS, STUDENTS, TEMPLATES, load, setup, pending
 
-ROWS = ['ce', 'single', 'dho', 'vl2lite']
+ROWS = ['ce', 'single', 'dho', 'vl2lite', 'dho_tip', 'dho_linear']   # dho_<head>: DHO whose KD head learns an adapted teacher
 
 
 def key(r): return (r['student'], r['fraction'], r['row'], r['seed'])
@@ -61,10 +62,16 @@ def run_one(table, teacher, cache, student, fraction, row, seed, a):
         learn = vl2lite_learner(dls, arch, teacher, pretrained=pretrained, templates=TEMPLATES, cache=cache,
                                 log_valid_kd=False, path=a.tmp, **cfg)
     else:
+        head = row.split('_', 1)[1] if row.startswith('dho_') else 'zeroshot'
+        out['teacher_head'] = head
         learn = dho_learner(table, arch, teacher, labelled=lab, unlabelled=unlab, size=a.size, bs=a.bs, pretrained=pretrained,
                             single_head=row == 'single', templates=TEMPLATES, cache=cache, num_workers=0, preload=a.preload,
+                            teacher_head=head,
                             path=a.tmp, **kw)
-        if seed == 0:
+        if callable(learn.cbs.filter(lambda c: type(c).__name__ == 'DualHeadKD')[0].W):   # the adapted teacher's own accuracy
+            with torch.no_grad(): out['teacher_head_test'] = acc(learn.cbs.filter(lambda c: type(c).__name__ == 'DualHeadKD')[0].W(
+                cache.lookup(test_idx)), torch.as_tensor(table.targets(test_idx)))
+        if seed == 0 and row in ('single', 'dho'):
             conflict = GradientConflict(next(c for c in learn.cbs if type(c).__name__ == 'DualHeadKD'), every=a.conflict_every)
             learn.add_cb(conflict)
     out['steps_per_epoch'] = len(learn.dls.train)
@@ -75,7 +82,7 @@ def run_one(table, teacher, cache, student, fraction, row, seed, a):
     out['valid_curve'] = [float(v[2]) for v in learn.recorder.values]
     test_dl = items_dl(learn.dls, table, test_idx)
     with torch.no_grad():
-        if row == 'dho':
+        if row.startswith('dho'):
             cv, kv, yv = head_logits(learn.model, learn.dls.valid)
             ct, kt, yt = head_logits(learn.model, test_dl)
             a_, b_, va = dho_select(cv, kv, yv)
@@ -109,6 +116,8 @@ def summarise(rows):
             for col, k in (('dho_ce_head', 'test_ce'), ('dho_kd_head', 'test_kd'), ('dho', 'test_acc')):
                 d.setdefault(col, []).append(r[k])
             d.setdefault('ab', []).append((r['a'], r['b']))
+        elif r['row'].startswith('dho_'):
+            d.setdefault(r['row'], []).append(r['test_acc']); d.setdefault(f"teacher_{r['teacher_head']}", []).append(r['teacher_head_test'])
         else: d.setdefault(r['row'], []).append(r['test_acc'])
     return g
 
@@ -116,7 +125,7 @@ def summarise(rows):
 def cmd_report(a):
     rows = load(a.out)
     if not rows: print('no results yet in', a.out); return
-    cols = ['ce', 'single', 'dho_ce_head', 'dho_kd_head', 'dho', 'vl2lite']
+    cols = ['ce', 'single', 'dho_ce_head', 'dho_kd_head', 'dho', 'vl2lite', 'teacher_tip', 'dho_tip', 'teacher_linear', 'dho_linear']
     print('test accuracy (%), mean +- std over seeds (n = seeds); (a, b) chosen on validation per seed')
     print('| student | labels | ' + ' | '.join(cols) + ' | (a, b) |\n|---|---|' + '---|' * (len(cols) + 1))
     order = list(STUDENTS)
@@ -128,9 +137,32 @@ def cmd_report(a):
         print(f"| {st} | {fr:.0%} | " + ' | '.join(cells) + f" | {' '.join(f'({x:g}, {y:g})' for x, y in d.get('ab', []))} |")
 
 
+def cmd_heads(a):
+    "The teacher heads alone: test accuracy of zero-shot, Tip-Adapter and the linear head fitted on each labelled split."
+    from vl2lite.heads import teacher_head
+    from vl2lite.teacher import text_bank
+    table, teacher, cache = setup(a)
+    W = text_bank(teacher, list(table.vocab), TEMPLATES).cpu()
+    te = table.idxs('test'); yt = torch.as_tensor(table.targets(te)); Et = cache.lookup(te)
+    rows = []
+    for fr in a.fractions:
+        for sd in a.seeds:
+            lab, _ = labelled_split(table, fr, seed=sd)
+            for kind in ('zeroshot', 'tip', 'linear'):
+                h = teacher_head(kind, W, cache.lookup(lab), table.targets(lab))
+                with torch.no_grad(): rows.append(dict(fraction=fr, seed=sd, head=kind, n_labelled=int(len(lab)), test_acc=acc(h(Et), yt),
+                                                       lam=getattr(h, 'lam', None)))
+                print(f"labels {fr:.0%} seed {sd} {kind:8s} test {rows[-1]['test_acc']:.3f}" + (f" (lam {rows[-1]['lam']:g})" if rows[-1]['lam'] else ''), flush=True)
+    out = Path(a.out).with_name('teacher_heads.json'); out.write_text(json.dumps(rows, indent=1))
+    print('| labels | zero-shot | Tip-Adapter | linear |\n|---|---|---|---|')
+    for fr in a.fractions:
+        cell = lambda k: (lambda v: f'{v.mean():.1f} +- {v.std(ddof=1):.1f}')(100 * np.array([r['test_acc'] for r in rows if r['fraction'] == fr and r['head'] == k]))
+        print(f"| {fr:.0%} | {cell('zeroshot')} | {cell('tip')} | {cell('linear')} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('cmd', choices=['run', 'report'])
+    ap.add_argument('cmd', choices=['run', 'report', 'heads'])
     ap.add_argument('--out', default='benchmarks/results/dho_clothing.jsonl')
     ap.add_argument('--students', nargs='+', default=list(STUDENTS))
     ap.add_argument('--rows', nargs='+', default=ROWS, choices=ROWS)
@@ -147,7 +179,7 @@ def main():
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--shard', default='0/1')
     a = ap.parse_args()
-    {'run': cmd_run, 'report': cmd_report}[a.cmd](a)
+    {'run': cmd_run, 'report': cmd_report, 'heads': cmd_heads}[a.cmd](a)
 
 
 if __name__ == '__main__': main()

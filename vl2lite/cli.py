@@ -137,15 +137,16 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
                 cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True,
                 unlabelled: str | Path | None = None, novel: int | list | None = None, descriptions: str | Path | dict | None = None,
                 terms: list | None = None, filter_wrong: bool = False, report: bool = True, report_reducer: str = 'umap',
-                on_bad: str = 'warn', log: str = 'csv', cbs=None) -> dict:
+                on_bad: str = 'warn', log: str = 'csv', teacher_head: str = 'zeroshot', cbs=None) -> dict:
     """Distil `teacher` into `student` on a folder dataset with `method` (any of `METHODS`); prompts chosen on validation,
     the best validation epoch kept, the test split reported once, `out/report.html` written (unless `report=False`).
     Every finished epoch is saved: run it again with the same arguments to resume. `novel`, `descriptions`, `terms` and
     `filter_wrong` are the OOD method's (novel classes: a count or names; class descriptions; the loss terms switched on).
-    `log='tensorboard'` also logs to TensorBoard (`out/tensorboard`); the per-epoch CSV log is `out/history.csv`."""
+    `log='tensorboard'` also logs to TensorBoard (`out/tensorboard`); the per-epoch CSV log is `out/history.csv`.
+    `teacher_head` ('zeroshot', 'tip', 'linear') adapts the teacher's predictions with the labelled images (dho, dho_single)."""
     m = get_method(method)
     options = dict(vis_mode=vis_mode, novel=novel, split_seed=seed, descriptions=descriptions,
-                   weights={t: 1. for t in terms} if terms else None, filter_wrong=filter_wrong)
+                   weights={t: 1. for t in terms} if terms else None, filter_wrong=filter_wrong, teacher_head=teacher_head)
     # everything is checked before any work starts: no teacher loaded, no folder created
     check_settings(fraction, epochs, size, bs, lr)
     if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No dataset folder at {data}")
@@ -168,7 +169,7 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
         data=str(Path(table.root).resolve()), teacher=teacher, student=student, method=method, vis_mode=vis_mode, fraction=fraction,
         pretrained=pretrained, size=size, bs=bs, epochs=epochs, lr=lr, seed=seed, templates=templates, classnames=classnames,
         unlabelled=None if unlabelled is None else str(Path(unlabelled).expanduser().resolve()), novel=novel,
-        descriptions=descriptions, terms=terms, filter_wrong=filter_wrong).items()}
+        descriptions=descriptions, terms=terms, filter_wrong=filter_wrong, teacher_head=teacher_head).items()}
     done, best, old_terms = _keep_run(out, settings)
     ttable = m.train_table(table, method, options)   # the classes the student trains on
     try:
@@ -497,6 +498,9 @@ def main(argv=None):
     k.add_argument('--terms', nargs='+', default=None, choices=['cls', 'mse', 'cst', 'vlalign'],
                    help='ood: the loss terms switched on (default: all four, the full method)')
     k.add_argument('--filter-wrong', action='store_true', help='ood: drop the images the teacher gets wrong from L_vlalign')
+    k.add_argument('--teacher-head', default='zeroshot', choices=['zeroshot', 'tip', 'linear'],
+                   help='dho / dho_single: the teacher predictions the KD head learns: zero-shot, Tip-Adapter or a linear probe, '
+                        'both fitted on the labelled training images only')
     k.add_argument('--out', default='vl2lite_run', help='folder for the exported student, checkpoints, history.csv, report.html; the same --out resumes')
     k.add_argument('--resume', action='store_true', help='go on with the run in --out, with the settings it was started with')
     k.add_argument('--on-bad-image', default='skip', choices=['skip', 'stop'], help='an unreadable image: skip it with a warning, or stop')
@@ -565,7 +569,7 @@ def main(argv=None):
                           pretrained={'no': False, 'yes': True}.get(a.pretrained, a.pretrained), size=a.size, bs=a.bs, epochs=a.epochs,
                           lr=a.lr, seed=a.seed, templates=a.templates, classnames=a.classnames, unlabelled=a.unlabelled,
                           novel=None if a.novel is None else int(a.novel[0]) if len(a.novel) == 1 and a.novel[0].isdigit() else a.novel,
-                          descriptions=a.descriptions, terms=a.terms, filter_wrong=a.filter_wrong)
+                          descriptions=a.descriptions, terms=a.terms, filter_wrong=a.filter_wrong, teacher_head=a.teacher_head)
                 if a.resume:
                     cfg = Path(a.out)/'distill.json'
                     if not cfg.exists(): raise FileNotFoundError(f"--resume: no distillation run in {a.out} (no {cfg.name})")

@@ -7,6 +7,7 @@ Docs: https://vl2lite.github.io/vl2lite/heads.html.md"""
 # %% ../nbs/07_heads.ipynb #42a4e862
 from __future__ import annotations
 from pathlib import Path
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -14,7 +15,8 @@ from .core import Student
 from .teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 
 # %% auto #0
-__all__ = ['Projection', 'OpenVocabStudent']
+__all__ = ['TEACHER_HEADS', 'Projection', 'OpenVocabStudent', 'ZeroShotHead', 'TipAdapterHead', 'LinearHead', 'fit_linear_head',
+           'teacher_head']
 
 # %% ../nbs/07_heads.ipynb #d3a6f94f
 class Projection(nn.Module):
@@ -84,3 +86,79 @@ class OpenVocabStudent(Student):
         self.last_features = f
         self.last_outputs = {k: h(f) for k, h in self.heads.items()}
         return zero_shot_logits(self.last_outputs['proj'], self.W, 1 / self.tau)
+
+# %% ../nbs/07_heads.ipynb #16b0e7a6
+class ZeroShotHead(nn.Module):
+    "Zero-shot teacher logits: `logit_scale * cos(embedding, class-prompt embedding)`."
+    def __init__(self, W: torch.Tensor, logit_scale: float = 100.):
+        super().__init__(); self.register_buffer('W', F.normalize(W.detach().float(), dim=-1)); self.logit_scale = logit_scale
+    def forward(self, t): return self.logit_scale * F.normalize(t.float(), dim=-1) @ self.W.to(t.device).T
+
+class TipAdapterHead(ZeroShotHead):
+    "Tip-Adapter: zero-shot logits plus `alpha * exp(-beta (1 - cos(t, key))) @ one_hot(labels)` over the labelled keys."
+    def __init__(self, W, keys, labels, n_classes: int | None = None, alpha: float = 1., beta: float = 5.5, logit_scale: float = 100.):
+        super().__init__(W, logit_scale)
+        self.register_buffer('keys', F.normalize(torch.as_tensor(keys).detach().float(), dim=-1))
+        y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        self.register_buffer('values', F.one_hot(y, n_classes or self.W.shape[0]).float())
+        self.alpha, self.beta = alpha, beta
+    def forward(self, t):
+        t = F.normalize(t.float(), dim=-1)
+        aff = torch.exp(-self.beta * (1 - t @ self.keys.to(t.device).T))
+        return self.logit_scale * t @ self.W.to(t.device).T + self.alpha * aff @ self.values.to(t.device)
+
+class LinearHead(nn.Module):
+    "`x @ W.T + b` on L2-normalised teacher embeddings `x`; fitted by `fit_linear_head`."
+    def __init__(self, W: torch.Tensor, b: torch.Tensor | None = None):
+        super().__init__()
+        self.W = nn.Parameter(W.detach().float().clone(), requires_grad=False)
+        self.b = nn.Parameter(torch.zeros(len(W)) if b is None else b.detach().float().clone(), requires_grad=False)
+    def forward(self, t): return F.normalize(t.float(), dim=-1) @ self.W.to(t.device).T + self.b.to(t.device)
+
+def _fit_lr(X, y, W0, lam, steps):
+    "Full-batch L-BFGS on cross-entropy + lam * ||W - W0||^2, from W0."
+    W, b = W0.clone().requires_grad_(True), torch.zeros(len(W0), requires_grad=True)
+    opt = torch.optim.LBFGS([W, b], lr=1, max_iter=steps, line_search_fn='strong_wolfe')
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(X @ W.T + b, y) + lam * ((W - W0) ** 2).sum()
+        loss.backward(); return loss
+    with torch.enable_grad(): opt.step(closure)
+    return W.detach(), b.detach()
+
+def fit_linear_head(emb, labels, W, lams=(1e-4, 1e-3, 1e-2, 1e-1, 1.), folds: int = 3, steps: int = 100, seed: int = 0,
+                    logit_scale: float = 100.) -> tuple:
+    """(`LinearHead`, chosen lam, {lam: cross-validated accuracy}) from labelled embeddings `emb` and their `labels` only.
+    The folds are stratified; with fewer than two images in some class the largest `lam` (closest to zero-shot) is used."""
+    X = F.normalize(torch.as_tensor(emb).float(), dim=-1); y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    W0 = logit_scale * F.normalize(torch.as_tensor(W).float(), dim=-1)
+    counts = np.bincount(y.numpy(), minlength=len(W0))
+    k = int(min(folds, counts[counts > 0].min()))
+    scores = {}
+    if k >= 2:
+        rng = np.random.default_rng(seed); fold = np.zeros(len(y), int)
+        for c in np.flatnonzero(counts):
+            idx = rng.permutation(np.flatnonzero(y.numpy() == c)); fold[idx] = np.arange(len(idx)) % k
+        for lam in lams:
+            acc = []
+            for f in range(k):
+                tr, va = fold != f, fold == f
+                Wf, bf = _fit_lr(X[tr], y[tr], W0, lam, steps)
+                acc.append(float(((X[va] @ Wf.T + bf).argmax(-1) == y[va]).float().mean()))
+            scores[lam] = float(np.mean(acc))
+        best = max(scores.values()); lam = max(l for l, s in scores.items() if s == best)   # ties: the most regularised
+    else: lam = max(lams)
+    Wf, bf = _fit_lr(X, y, W0, lam, steps)
+    return LinearHead(Wf, bf), lam, scores
+
+TEACHER_HEADS = ('zeroshot', 'tip', 'linear')
+
+def teacher_head(kind: str, W, emb=None, labels=None, logit_scale: float = 100., **kwargs) -> nn.Module:
+    "A teacher-prediction head: 'zeroshot' (no labels), 'tip' or 'linear' (from labelled embeddings `emb` and `labels` only)."
+    if kind not in TEACHER_HEADS: raise ValueError(f"teacher head must be one of {TEACHER_HEADS}, got {kind!r}")
+    if kind == 'zeroshot': return ZeroShotHead(W, logit_scale)
+    if emb is None or labels is None or not len(labels): raise ValueError(f"the {kind!r} teacher head needs labelled images")
+    if kind == 'tip': return TipAdapterHead(W, emb, labels, len(W), logit_scale=logit_scale, **kwargs)
+    head, lam, scores = fit_linear_head(emb, labels, W, logit_scale=logit_scale, **kwargs)
+    head.lam, head.cv_scores = lam, scores
+    return head

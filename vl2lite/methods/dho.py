@@ -19,8 +19,8 @@ from ..teacher import zero_shot_logits
 
 # %% auto #0
 __all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'VARIANTS', 'MONITOR', 'dho_mix', 'DualHeadStudent', 'dho_select', 'UnlabelledBatches',
-           'DualHeadKD', 'head_logits', 'select_mix', 'TipAdapterLogits', 'dho_learner', 'check', 'train_table',
-           'build', 'evaluate', 'describe']
+           'DualHeadKD', 'head_logits', 'select_mix', 'dho_learner', 'check', 'train_table', 'build', 'evaluate',
+           'describe']
 
 # %% ../../nbs/11_dho.ipynb #cbb29105
 def dho_mix(ce_logits: torch.Tensor, kd_logits: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -137,17 +137,9 @@ def select_mix(learn, dl=None, **grid) -> tuple:
     return a, b, acc
 
 # %% ../../nbs/11_dho.ipynb #4e65401a
-class TipAdapterLogits:
-    "Teacher logits from text embeddings `W` plus a key cache of labelled teacher embeddings (Tip-Adapter, training-free)."
-    def __init__(self, W, keys, labels, n_classes: int | None = None, alpha: float = 1., beta: float = 5.5, logit_scale: float = 100.):
-        self.W, self.keys = F.normalize(W.detach().float(), dim=-1), F.normalize(keys.detach().float(), dim=-1)
-        y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-        self.values = F.one_hot(y, n_classes or self.W.shape[0]).float()
-        self.alpha, self.beta, self.logit_scale = alpha, beta, logit_scale
-    def __call__(self, t):
-        t = F.normalize(t.float(), dim=-1)
-        aff = torch.exp(-self.beta * (1 - t @ self.keys.to(t.device).T))
-        return self.logit_scale * t @ self.W.to(t.device).T + self.alpha * aff @ self.values.to(t.device)
+from ..heads import TipAdapterHead as TipAdapterLogits   # one implementation, shared with every method that needs a teacher head
+from ..heads import teacher_head as make_teacher_head, TEACHER_HEADS
+
 
 # %% ../../nbs/11_dho.ipynb #85bcf053
 from fastai.learner import Learner
@@ -163,13 +155,15 @@ from ..callbacks import TeacherEmbeddings
 def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, seed: int = 0, labelled=None, unlabelled=None,
                 size: int = 128, bs: int = 64, ratio: int = 1, lam: float = 0.5, T: float = 2., single_head: bool = False,
                 classnames=None, templates='clip80', pretrained=False, stats=imagenet_stats, cache: TeacherCache | None = None,
-                cache_dir='~/.cache/vl2lite/teacher', tip_adapter: dict | None = None, init_heads_from_text: bool = False,
+                cache_dir='~/.cache/vl2lite/teacher', tip_adapter: dict | None = None, teacher_head: str = 'zeroshot',
+                init_heads_from_text: bool = False,
                 epoch: str = 'unlabelled', preload: bool | int = False, num_workers: int | None = None, device=None, metrics=None,
                 **learner_kwargs) -> Learner:
     """A fastai `Learner` for DHO (or its single-head baseline) on `table` with `fraction` of the training labels.
     `unlabelled` may be a folder of images (then every training label is used unless `labelled` is given).
     `epoch='unlabelled'`: an epoch is one pass over the unlabelled images, the labelled ones cycled to keep
-    pace; `'labelled'`: one pass over the labelled images."""
+    pace; `'labelled'`: one pass over the labelled images. `teacher_head` ('zeroshot', 'tip', 'linear'; see
+    `vl2lite.heads.teacher_head`) turns teacher embeddings into the KD head's targets, fitted on the labelled images only."""
     if epoch not in ('unlabelled', 'labelled'): raise ValueError(f"epoch must be 'unlabelled' or 'labelled', got {epoch!r}")
     if teacher is None: raise ValueError("DHO needs a teacher")
     if isinstance(unlabelled, (str, Path)):
@@ -192,8 +186,9 @@ def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, 
     elif cache.teacher.fingerprint() != teacher.fingerprint(): raise ValueError("the cache holds another teacher's embeddings")
     cache.fill(np.concatenate([labelled, unlabelled, table.idxs('valid')]))
     scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
-    logits = TipAdapterLogits(W, cache.lookup(labelled), table.targets(labelled), len(table.vocab), logit_scale=scale, **tip_adapter) \
-             if tip_adapter is not None else W
+    if tip_adapter is not None: teacher_head = 'tip'
+    logits = W if teacher_head == 'zeroshot' else \
+             make_teacher_head(teacher_head, W, cache.lookup(labelled), table.targets(labelled), logit_scale=scale, **(tip_adapter or {}))
     st = student if isinstance(student, DualHeadStudent) else DualHeadStudent(student, n_classes=len(table.vocab), pretrained=pretrained)
     if init_heads_from_text: st.init_heads_from_text(W)
     cbs = [ItemIndex(), UnlabelledBatches(dl_u), TeacherEmbeddings(CachedTeacher(cache)),
@@ -213,6 +208,8 @@ def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
     if fraction >= 1 and unlabelled is None:
         raise ValueError(f"{method} is semi-supervised: give a fraction < 1 of the training labels (the rest are used "
                          "unlabelled) or a folder of unlabelled images")
+    if options.get('teacher_head', 'zeroshot') not in TEACHER_HEADS:
+        raise ValueError(f"--teacher-head must be one of {', '.join(TEACHER_HEADS)}, got {options['teacher_head']!r}")
 
 def train_table(table, method: str, options: dict): return table
 
@@ -221,7 +218,8 @@ def build(s) -> Learner:
     st = DualHeadStudent(s.student, n_classes=len(s.train_table.vocab), pretrained=s.pretrained)
     return dho_learner(s.train_table, st, s.teacher, labelled=s.train_idx, unlabelled=s.unlab_idx, size=s.size, bs=s.bs,
                        single_head=s.method == 'dho_single', classnames=s.names_of(s.train_table.vocab), templates=s.templates,
-                       stats=s.stats, cache=s.cache, num_workers=0, preload=s.preload, device=get_device(s.device), path=s.out)
+                       stats=s.stats, cache=s.cache, num_workers=0, preload=s.preload, device=get_device(s.device), path=s.out,
+                       teacher_head=s.options.get('teacher_head', 'zeroshot'))
 
 def _acc(logits, y): return round(100 * float((logits.argmax(-1) == y).float().mean()), 1)
 
@@ -232,12 +230,20 @@ def evaluate(learn: Learner, s) -> dict:
         ce, kd, yt = head_logits(learn.model, test_dl)
         a, b, va = select_mix(learn)
         extra = dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=_acc(ce, yt), test_acc_kd_head=_acc(kd, yt))
+    kd = next(c for c in learn.cbs if isinstance(c, DualHeadKD))
+    if callable(kd.W):   # an adapted teacher head: its own test accuracy, beside the zero-shot one
+        te = s.table.idxs('test')
+        with torch.no_grad(): tl = kd.W(s.cache.lookup(te))
+        extra.update(teacher_head=s.options.get('teacher_head'), teacher_head_test_acc=_acc(tl, torch.as_tensor(s.table.targets(te))))
     with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
     return dict(test_acc=_acc(p, y), n_unlabelled=int(len(s.unlab_idx)), **extra)
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table."
-    rows = [dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc']),
+    rows = [dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc'])]
+    if 'teacher_head_test_acc' in res:
+        rows.append(dict(model=f"teacher, {res['teacher_head']} head (fitted on the labelled images)", valid_acc='', test_acc=res['teacher_head_test_acc']))
+    rows += [
             dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'])]
     if s.method == 'dho':
         rows += [dict(model='  CE head alone', valid_acc='', test_acc=res['test_acc_ce_head']),

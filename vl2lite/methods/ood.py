@@ -229,6 +229,8 @@ TERMS = ('cls', 'mse', 'cst', 'vlalign')
 def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
     "Refuse settings the OOD method cannot use, before any work starts."
     if unlabelled is not None: raise ValueError("unlabelled images are used by dho and dho_single only")
+    if options.get('teacher_head', 'zeroshot') != 'zeroshot':
+        raise ValueError(f"--teacher-head {options['teacher_head']} is used by dho and dho_single; {method} distils the zero-shot teacher")
     w = options.get('weights') or {}
     bad = [k for k in w if k not in TERMS]
     if bad: raise ValueError(f"unknown loss term(s) {bad}; the terms are {list(TERMS)}")

@@ -76,6 +76,8 @@ MONITOR = 'accuracy'
 def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
     "Refuse settings this method cannot use, before any work starts."
     if unlabelled is not None: raise ValueError("unlabelled images are used by dho and dho_single only")
+    if options.get('teacher_head', 'zeroshot') != 'zeroshot':
+        raise ValueError(f"--teacher-head {options['teacher_head']} is used by dho and dho_single; {method} distils the zero-shot teacher")
     if options.get('vis_mode', 'pointwise') not in ('pointwise', 'pairwise'):
         raise ValueError(f"vis_mode must be 'pointwise' or 'pairwise', got {options['vis_mode']!r}")
 
