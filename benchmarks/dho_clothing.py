@@ -15,7 +15,9 @@ step), so every row takes the same number of steps. Rows:
   dho      the dual-head student with the same loss split over its CE and KD heads; reported for the CE head,
            the KD head, and the interpolation p = a softmax(ce) + (1 - a) softmax(kd / b) with (a, b)
            chosen on the validation split over the paper's grid;
-  vl2lite  VL2Lite (--vl2lite-method of benchmarks/vl2lite_clothing.py) on the labelled images only.
+  vl2lite  VL2Lite (--vl2lite-method of benchmarks/vl2lite_clothing.py) on the labelled images only;
+  <row>_tip, <row>_linear  the same method with the teacher's class predictions from a Tip-Adapter or a linear head
+           fitted on the labelled images only (vl2lite.heads.adapted_teacher); its own test accuracy is stored too.
 The model after the last epoch is evaluated (no checkpoint selection), once, on the test split; the
 number of test images predicted as each class is stored with each row (a collapsed student shows as one big count).
 lam = 0.5, T = 2. For seed 0 the single-head and dual-head runs also record the gradient conflict
@@ -32,9 +34,11 @@ from vl2lite.data import table_dls, labelled_split, cycle_items, items_dl
 from vl2lite.methods.vl2lite import vl2lite_learner
 from vl2lite.methods.dho import dho_learner, head_logits, dho_select, dho_mix
 from vl2lite.analysis import GradientConflict
+from vl2lite.heads import learner_teacher_head
 from vl2lite_clothing import METHODS, STUDENTS, TEMPLATES, load, setup, pending
 
-ROWS = ['ce', 'single', 'dho', 'vl2lite', 'dho_tip', 'dho_linear']   # dho_<head>: DHO whose KD head learns an adapted teacher
+ROWS = ['ce', 'single', 'dho', 'vl2lite', 'dho_tip', 'dho_linear', 'single_linear', 'vl2lite_linear']
+# <row>_<head>: the method distilling a teacher head adapted with the labelled images (vl2lite.heads) instead of zero-shot
 
 
 def key(r): return (r['student'], r['fraction'], r['row'], r['seed'])
@@ -55,25 +59,23 @@ def run_one(table, teacher, cache, student, fraction, row, seed, a):
     out = dict(student=student, fraction=fraction, row=row, seed=seed, epochs=a.epochs, size=a.size, lr=a.lr,
                n_labelled=int(len(lab)), n_unlabelled=int(len(unlab)))
     conflict = None
-    if row in ('ce', 'vl2lite'):
+    base, _, head = row.partition('_'); head = head or 'zeroshot'
+    if base in ('ce', 'vl2lite'):
         train = cycle_items(lab, (len(unlab) // a.bs) * a.bs)
         dls = table_dls(table, size=a.size, bs=min(a.bs, len(train)), train_idx=train, num_workers=0, preload=a.preload, **kw)
-        cfg = METHODS['ce'] if row == 'ce' else METHODS[a.vl2lite_method]
+        cfg = METHODS['ce'] if base == 'ce' else METHODS[a.vl2lite_method]
         learn = vl2lite_learner(dls, arch, teacher, pretrained=pretrained, templates=TEMPLATES, cache=cache,
-                                log_valid_kd=False, path=a.tmp, **cfg)
+                                log_valid_kd=False, path=a.tmp, teacher_head=head, **cfg)
     else:
-        head = row.split('_', 1)[1] if row.startswith('dho_') else 'zeroshot'
-        out['teacher_head'] = head
         learn = dho_learner(table, arch, teacher, labelled=lab, unlabelled=unlab, size=a.size, bs=a.bs, pretrained=pretrained,
-                            single_head=row == 'single', templates=TEMPLATES, cache=cache, num_workers=0, preload=a.preload,
-                            teacher_head=head,
-                            path=a.tmp, **kw)
-        if callable(learn.cbs.filter(lambda c: type(c).__name__ == 'DualHeadKD')[0].W):   # the adapted teacher's own accuracy
-            with torch.no_grad(): out['teacher_head_test'] = acc(learn.cbs.filter(lambda c: type(c).__name__ == 'DualHeadKD')[0].W(
-                cache.lookup(test_idx)), torch.as_tensor(table.targets(test_idx)))
+                            single_head=base == 'single', templates=TEMPLATES, cache=cache, num_workers=0, preload=a.preload,
+                            teacher_head=head, path=a.tmp, **kw)
         if seed == 0 and row in ('single', 'dho'):
             conflict = GradientConflict(next(c for c in learn.cbs if type(c).__name__ == 'DualHeadKD'), every=a.conflict_every)
             learn.add_cb(conflict)
+    if learner_teacher_head(learn) is not None:   # the adapted teacher's own test accuracy
+        out['teacher_head'] = head
+        with torch.no_grad(): out['teacher_head_test'] = acc(learner_teacher_head(learn)(cache.lookup(test_idx)), torch.as_tensor(table.targets(test_idx)))
     out['steps_per_epoch'] = len(learn.dls.train)
     t0 = time.time()
     with learn.no_bar(), learn.no_logging():
@@ -82,7 +84,7 @@ def run_one(table, teacher, cache, student, fraction, row, seed, a):
     out['valid_curve'] = [float(v[2]) for v in learn.recorder.values]
     test_dl = items_dl(learn.dls, table, test_idx)
     with torch.no_grad():
-        if row.startswith('dho'):
+        if base == 'dho':
             cv, kv, yv = head_logits(learn.model, learn.dls.valid)
             ct, kt, yt = head_logits(learn.model, test_dl)
             a_, b_, va = dho_select(cv, kv, yv)
@@ -116,16 +118,18 @@ def summarise(rows):
             for col, k in (('dho_ce_head', 'test_ce'), ('dho_kd_head', 'test_kd'), ('dho', 'test_acc')):
                 d.setdefault(col, []).append(r[k])
             d.setdefault('ab', []).append((r['a'], r['b']))
-        elif r['row'].startswith('dho_'):
-            d.setdefault(r['row'], []).append(r['test_acc']); d.setdefault(f"teacher_{r['teacher_head']}", []).append(r['teacher_head_test'])
         else: d.setdefault(r['row'], []).append(r['test_acc'])
+        if 'teacher_head_test' in r: d.setdefault(f"teacher_{r['teacher_head']}", {})[r['seed']] = r['teacher_head_test']  # once per seed
+    for d in g.values():
+        for k in [k for k in d if k.startswith('teacher_')]: d[k] = [d[k][s] for s in sorted(d[k])]
     return g
 
 
 def cmd_report(a):
     rows = load(a.out)
     if not rows: print('no results yet in', a.out); return
-    cols = ['ce', 'single', 'dho_ce_head', 'dho_kd_head', 'dho', 'vl2lite', 'teacher_tip', 'dho_tip', 'teacher_linear', 'dho_linear']
+    cols = ['ce', 'single', 'dho_ce_head', 'dho_kd_head', 'dho', 'vl2lite', 'teacher_tip', 'dho_tip', 'teacher_linear', 'dho_linear',
+            'single_linear', 'vl2lite_linear']
     print('test accuracy (%), mean +- std over seeds (n = seeds); (a, b) chosen on validation per seed')
     print('| student | labels | ' + ' | '.join(cols) + ' | (a, b) |\n|---|---|' + '---|' * (len(cols) + 1))
     order = list(STUDENTS)

@@ -80,23 +80,30 @@ class VisualKD(KDTerm):
         return visual_kd_loss(m.last_features, m.aux[self.condenser](learn.teacher_emb), self.mode, self.normalize_student)
 
 class TextKD(KDTerm):
-    "Add `weight * text_kd_loss(...)` with the teacher text embeddings and condenser of `student.aux[classifier]`."
-    def __init__(self, weight: float = 1., T: float = 2., official: bool = False, classifier: str = 'text'):
+    """Add `weight * text_kd_loss(...)` with the teacher text embeddings and condenser of `student.aux[classifier]`.
+    `head` (a teacher head of `vl2lite.heads`, logits at `head_scale`) replaces the teacher's cosines by its logits / `head_scale`."""
+    def __init__(self, weight: float = 1., T: float = 2., official: bool = False, classifier: str = 'text', head=None,
+                 head_scale: float = 100.):
         store_attr()
     def term(self, learn):
-        m, tc = learn.model, learn.model.aux[self.classifier]
+        m, tc, t = learn.model, learn.model.aux[self.classifier], learn.teacher_emb
         scale, factor = (1/0.07, self.T**2/2) if self.official else (1., None)
-        return text_kd_loss(m.last_features, learn.teacher_emb, tc.W, tc.condenser(tc.W), self.T, scale, factor)
+        tl = None if self.head is None else self.head(t) / self.head_scale
+        return text_kd_loss(m.last_features, t, tc.W, tc.condenser(tc.W), self.T, scale, factor, t_logits=tl)
 
 class VL2Lite(Callback):
     "VL2Lite's loss: CE plus visual and linguistic KD, fixed weights or the official epoch schedule."
     order, run_valid = 0, True
     def __init__(self, vis_weight: float = 1., txt_weight: float = 1., vis_mode: str = 'pairwise', T: float = 2.,
-                 official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False):
+                 official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False, teacher_head=None,
+                 head_scale: float = 100.):
         if schedule not in ('fixed', 'official'): raise ValueError("schedule must be 'fixed' or 'official'")
         store_attr('vis_weight,txt_weight,schedule')
-        self.vis_kd, self.txt_kd = VisualKD(mode=vis_mode, normalize_student=normalize_student), TextKD(T=T, official=official_text)
+        self.vis_kd = VisualKD(mode=vis_mode, normalize_student=normalize_student)
+        self.txt_kd = TextKD(T=T, official=official_text, head=teacher_head, head_scale=head_scale)
         self.cls = self.vis = self.txt = None; self.hist = []
+    @property
+    def teacher_head(self): return self.txt_kd.head   # an adapted teacher for the linguistic term, or None
     def before_train(self):
         if self.epoch == 0: self.hist = []   # a new fit (before_fit also runs in get_preds/validate)
     def after_loss(self):
@@ -118,9 +125,13 @@ def vl2lite_metrics(cb: VL2Lite) -> list:
 
 # %% ../nbs/06_callbacks.ipynb #38e690f4
 class LogitKD(KDTerm):
-    "Add `weight * kd_kl_loss(zero-shot teacher logits, student logits, T)`; `W` are the class-prompt embeddings."
+    """Add `weight * kd_kl_loss(teacher logits, student logits, T)`; `W` are the class-prompt embeddings (zero-shot
+    logits at `logit_scale`) or a teacher head of `vl2lite.heads` mapping teacher embeddings to logits."""
     def __init__(self, W, weight: float = 1., T: float = 2., logit_scale: float = 100.):
-        store_attr('weight,T,logit_scale'); self.W = W.detach().float()
+        store_attr('weight,T,logit_scale'); self.W = W if callable(W) else W.detach().float()
+    @property
+    def teacher_head(self): return self.W if callable(self.W) else None
     def term(self, learn):
         t = learn.teacher_emb
-        return kd_kl_loss(zero_shot_logits(t, self.W.to(t.device), self.logit_scale), learn.pred, self.T)
+        tl = self.W(t) if callable(self.W) else zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
+        return kd_kl_loss(tl, learn.pred, self.T)

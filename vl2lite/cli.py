@@ -143,7 +143,7 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     Every finished epoch is saved: run it again with the same arguments to resume. `novel`, `descriptions`, `terms` and
     `filter_wrong` are the OOD method's (novel classes: a count or names; class descriptions; the loss terms switched on).
     `log='tensorboard'` also logs to TensorBoard (`out/tensorboard`); the per-epoch CSV log is `out/history.csv`.
-    `teacher_head` ('zeroshot', 'tip', 'linear') adapts the teacher's predictions with the labelled images (dho, dho_single)."""
+    `teacher_head` ('zeroshot', 'tip', 'linear') adapts the teacher's class predictions with the labelled images (every method but ce)."""
     m = get_method(method)
     options = dict(vis_mode=vis_mode, novel=novel, split_seed=seed, descriptions=descriptions,
                    weights={t: 1. for t in terms} if terms else None, filter_wrong=filter_wrong, teacher_head=teacher_head)
@@ -499,8 +499,9 @@ def main(argv=None):
                    help='ood: the loss terms switched on (default: all four, the full method)')
     k.add_argument('--filter-wrong', action='store_true', help='ood: drop the images the teacher gets wrong from L_vlalign')
     k.add_argument('--teacher-head', default='zeroshot', choices=['zeroshot', 'tip', 'linear'],
-                   help='dho / dho_single: the teacher predictions the KD head learns: zero-shot, Tip-Adapter or a linear probe, '
-                        'both fitted on the labelled training images only')
+                   help="the teacher's class predictions the student learns (DHO's KD head, logit KD, VL2Lite's linguistic term, "
+                        "the OOD method's vlalign term): zero-shot, Tip-Adapter or a linear probe, both fitted on the labelled "
+                        "training images only")
     k.add_argument('--out', default='vl2lite_run', help='folder for the exported student, checkpoints, history.csv, report.html; the same --out resumes')
     k.add_argument('--resume', action='store_true', help='go on with the run in --out, with the settings it was started with')
     k.add_argument('--on-bad-image', default='skip', choices=['skip', 'stop'], help='an unreadable image: skip it with a warning, or stop')

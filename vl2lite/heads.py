@@ -16,7 +16,8 @@ from .teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 
 # %% auto #0
 __all__ = ['TEACHER_HEADS', 'Projection', 'OpenVocabStudent', 'ZeroShotHead', 'TipAdapterHead', 'LinearHead', 'fit_linear_head',
-           'teacher_head']
+           'teacher_head', 'adapted_teacher', 'adapted_teacher_acc', 'learner_teacher_head', 'teacher_head_result',
+           'teacher_head_rows']
 
 # %% ../nbs/07_heads.ipynb #d3a6f94f
 class Projection(nn.Module):
@@ -162,3 +163,36 @@ def teacher_head(kind: str, W, emb=None, labels=None, logit_scale: float = 100.,
     head, lam, scores = fit_linear_head(emb, labels, W, logit_scale=logit_scale, **kwargs)
     head.lam, head.cv_scores = lam, scores
     return head
+
+# %% ../nbs/07_heads.ipynb #853062d5
+def adapted_teacher(kind: str, W, cache, table, idxs, logit_scale: float = 100., **kwargs) -> nn.Module | None:
+    """The teacher head `kind` fitted on the cached teacher embeddings (`cache.lookup`) and labels of the items `idxs` of
+    `table`, each item once; `None` for 'zeroshot' (the methods' own zero-shot path)."""
+    if kind not in TEACHER_HEADS: raise ValueError(f"teacher head must be one of {TEACHER_HEADS}, got {kind!r}")
+    if kind == 'zeroshot': return None
+    if cache is None: raise ValueError(f"the {kind!r} teacher head is fitted on cached teacher embeddings: use the teacher cache, not on_the_fly")
+    idxs = np.unique(np.asarray(idxs, dtype=np.int64))
+    if any(table.labels[i] is None for i in idxs): raise ValueError(f"the {kind!r} teacher head is fitted on labelled images only")
+    return teacher_head(kind, W, cache.lookup(idxs), table.targets(idxs), logit_scale=logit_scale, **kwargs)
+
+def adapted_teacher_acc(head: nn.Module, cache, table, idxs) -> float:
+    "Accuracy (%) of a teacher head on the items `idxs` of `table`, from their cached embeddings."
+    with torch.no_grad(): logits = head(cache.lookup(idxs))
+    return round(100 * float((logits.argmax(-1) == torch.as_tensor(table.targets(idxs))).float().mean()), 1)
+
+# %% ../nbs/07_heads.ipynb #a4bede25
+def learner_teacher_head(learn) -> nn.Module | None:
+    "The adapted teacher head that a KD callback of `learn` distils, or `None` (the zero-shot teacher)."
+    for c in learn.cbs:   # a property of the KD callbacks (fastai callbacks pass unknown attributes on to the learner)
+        if isinstance(getattr(type(c), 'teacher_head', None), property) and c.teacher_head is not None: return c.teacher_head
+    return None
+
+def teacher_head_result(learn, kind: str, cache, table, idxs) -> dict:
+    "`{teacher_head, teacher_head_test_acc}` of the adapted head `learn` distils (on items `idxs`); empty for zero-shot."
+    h = learner_teacher_head(learn)
+    return {} if h is None else dict(teacher_head=kind, teacher_head_test_acc=adapted_teacher_acc(h, cache, table, idxs))
+
+def teacher_head_rows(res: dict, acc_col: str = 'test_acc', **blank) -> list:
+    "The result-table row of an adapted teacher head in `res` (none for the zero-shot teacher); `blank` fills the other columns."
+    if 'teacher_head_test_acc' not in res: return []
+    return [dict(model=f"teacher, {res['teacher_head']} head (fitted on the labelled images)", **blank, **{acc_col: res['teacher_head_test_acc']})]

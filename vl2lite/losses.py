@@ -18,6 +18,12 @@ def _plain(*ts):
     "View tensor subclasses as plain `torch.Tensor`s (same data, same autograd graph)."
     return [t.as_subclass(torch.Tensor) if isinstance(t, torch.Tensor) and type(t) is not torch.Tensor else t for t in ts]
 
+def _teacher_logits(t_logits, t, W):
+    "Given teacher logits, checked against the batch of `t` and the classes of `W`; float and without gradient."
+    if t_logits.shape != (t.shape[0], W.shape[0]):
+        raise ValueError(f"teacher logits {tuple(t_logits.shape)} for {t.shape[0]} images and {W.shape[0]} classes")
+    return _plain(t_logits)[0].detach().float()
+
 # %% ../nbs/04_losses.ipynb #c4bd3d1a
 def cosine_kd_loss(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     "Mean over the batch of `1 - cos(s_i, t_i)`; `s` and `t` are (B, d)."
@@ -49,15 +55,16 @@ def visual_kd_loss(s: torch.Tensor, t_cond: torch.Tensor, mode: str = 'pairwise'
 
 # %% ../nbs/04_losses.ipynb #3dc058dd
 def text_kd_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, W_cond: torch.Tensor, T: float = 2.,
-                 logit_scale: float = 1., factor: float | None = None) -> torch.Tensor:
-    "VL2Lite's linguistic KD: `factor * KL(softmax(scale*cos(t,W)/T) || softmax(scale*cos(s,W')/T))`, factor `T^2` by default."
+                 logit_scale: float = 1., factor: float | None = None, t_logits: torch.Tensor | None = None) -> torch.Tensor:
+    """VL2Lite's linguistic KD: `factor * KL(softmax(scale*cos(t,W)/T) || softmax(scale*cos(s,W')/T))`, factor `T^2` by default.
+    `t_logits` (B, C), in units of a cosine, replaces `cos(t, W)`: an adapted teacher head's logits over its logit scale."""
     if s.shape[-1] != W_cond.shape[-1]:
         raise ValueError(f"student features have dimension {s.shape[-1]}, condensed text embeddings {W_cond.shape[-1]}")
     if t.shape[-1] != W.shape[-1]:
         raise ValueError(f"teacher image embeddings have dimension {t.shape[-1]}, its text embeddings {W.shape[-1]}")
     if W.shape[0] != W_cond.shape[0]: raise ValueError(f"{W.shape[0]} text embeddings but {W_cond.shape[0]} condensed ones")
     s, t, W, W_cond = _plain(s, t, W, W_cond)
-    cos_vlm = F.normalize(t.float(), dim=-1) @ F.normalize(W.float(), dim=-1).T
+    cos_vlm = F.normalize(t.float(), dim=-1) @ F.normalize(W.float(), dim=-1).T if t_logits is None else _teacher_logits(t_logits, t, W)
     cos_lw = F.normalize(s.float(), dim=-1) @ F.normalize(W_cond.float(), dim=-1).T
     f = T**2 if factor is None else factor
     return f / T**2 * kd_kl_loss(logit_scale * cos_vlm, logit_scale * cos_lw, T)
@@ -94,11 +101,13 @@ def contrastive_loss(s: torch.Tensor, t: torch.Tensor, tau: float = 0.07, mode: 
     return (F.cross_entropy(logits, y) + F.cross_entropy(logits.T, y)) / 2
 
 def vlalign_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, tau: float = 0.07, k: int = 256,
-                 targets: torch.Tensor | None = None) -> torch.Tensor:
-    "`L_vlalign`: KL(teacher || student) over the teacher's top-`k` classes of `cos(., W)/tau`; `targets` drops samples the teacher gets wrong."
+                 targets: torch.Tensor | None = None, t_logits: torch.Tensor | None = None) -> torch.Tensor:
+    """`L_vlalign`: KL(teacher || student) over the teacher's top-`k` classes of `cos(., W)/tau`; `targets` drops samples the teacher gets wrong.
+    `t_logits` (B, C), in units of a cosine, replaces the teacher's `cos(t, W)`: an adapted teacher head's logits over its logit scale."""
     if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
-    s, t, W, targets = _plain(s, t, W, targets)
-    ls, lt = _cos_logits(s, W, tau), _cos_logits(t, W, tau)
+    s, t, W, targets, t_logits = _plain(s, t, W, targets, t_logits)
+    ls = _cos_logits(s, W, tau)
+    lt = _cos_logits(t, W, tau) if t_logits is None else _teacher_logits(t_logits, t, W) / tau
     if targets is not None:
         keep = lt.argmax(-1) == targets.to(lt.device).long()
         if not keep.any(): return ls.sum() * 0.   # every sample dropped: no signal (and no NaN)

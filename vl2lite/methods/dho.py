@@ -96,6 +96,8 @@ class DualHeadKD(Callback):
         store_attr('lam,T,logit_scale,single_head')
         self.W = W if callable(W) else W.detach().float()
         self.ce = self.kd_l = self.kd_u = None
+    @property
+    def teacher_head(self): return self.W if callable(self.W) else None   # an adapted teacher, or None (zero-shot)
     def teacher_logits(self, t):
         return self.W(t) if callable(self.W) else zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
     def after_pred(self):
@@ -138,7 +140,7 @@ def select_mix(learn, dl=None, **grid) -> tuple:
 
 # %% ../../nbs/11_dho.ipynb #4e65401a
 from ..heads import TipAdapterHead as TipAdapterLogits   # one implementation, shared with every method that needs a teacher head
-from ..heads import teacher_head as make_teacher_head, TEACHER_HEADS
+from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows
 
 
 # %% ../../nbs/11_dho.ipynb #85bcf053
@@ -187,8 +189,8 @@ def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, 
     cache.fill(np.concatenate([labelled, unlabelled, table.idxs('valid')]))
     scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
     if tip_adapter is not None: teacher_head = 'tip'
-    logits = W if teacher_head == 'zeroshot' else \
-             make_teacher_head(teacher_head, W, cache.lookup(labelled), table.targets(labelled), logit_scale=scale, **(tip_adapter or {}))
+    head = adapted_teacher(teacher_head, W, cache, table, labelled, logit_scale=scale, **(tip_adapter or {}))
+    logits = W if head is None else head
     st = student if isinstance(student, DualHeadStudent) else DualHeadStudent(student, n_classes=len(table.vocab), pretrained=pretrained)
     if init_heads_from_text: st.init_heads_from_text(W)
     cbs = [ItemIndex(), UnlabelledBatches(dl_u), TeacherEmbeddings(CachedTeacher(cache)),
@@ -230,19 +232,14 @@ def evaluate(learn: Learner, s) -> dict:
         ce, kd, yt = head_logits(learn.model, test_dl)
         a, b, va = select_mix(learn)
         extra = dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=_acc(ce, yt), test_acc_kd_head=_acc(kd, yt))
-    kd = next(c for c in learn.cbs if isinstance(c, DualHeadKD))
-    if callable(kd.W):   # an adapted teacher head: its own test accuracy, beside the zero-shot one
-        te = s.table.idxs('test')
-        with torch.no_grad(): tl = kd.W(s.cache.lookup(te))
-        extra.update(teacher_head=s.options.get('teacher_head'), teacher_head_test_acc=_acc(tl, torch.as_tensor(s.table.targets(te))))
+    extra.update(teacher_head_result(learn, s.options.get('teacher_head'), s.cache, s.table, s.table.idxs('test')))   # an adapted teacher's own accuracy
     with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
     return dict(test_acc=_acc(p, y), n_unlabelled=int(len(s.unlab_idx)), **extra)
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table."
     rows = [dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc'])]
-    if 'teacher_head_test_acc' in res:
-        rows.append(dict(model=f"teacher, {res['teacher_head']} head (fitted on the labelled images)", valid_acc='', test_acc=res['teacher_head_test_acc']))
+    rows += teacher_head_rows(res, valid_acc='')
     rows += [
             dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'])]
     if s.method == 'dho':

@@ -21,7 +21,7 @@ from ..data import ImageTable, ItemIndex, table_dls, items_dl
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
 from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss
-from ..heads import OpenVocabStudent
+from ..heads import OpenVocabStudent, TEACHER_HEADS, adapted_teacher, learner_teacher_head
 from ..callbacks import TeacherEmbeddings, TermMetric
 
 # %% auto #0
@@ -93,9 +93,12 @@ class OODDistill(Callback):
     order, run_valid = 0, True
     terms = ('cls', 'mse', 'cst', 'vlalign')
     def __init__(self, cls: float = 1., mse: float = 0., cst: float = 0., vlalign: float = 0., k: int = 256,
-                 filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional'):
+                 filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional', head=None,
+                 head_scale: float = 100.):
         store_attr()
         for t in self.terms: setattr(self, f'L_{t}', None)
+    @property
+    def teacher_head(self): return self.head   # an adapted teacher for L_vlalign (logits over head_scale replace the cosines), or None
     def after_loss(self):
         t = getattr(self.learn, 'teacher_emb', None)
         if t is None: return
@@ -104,7 +107,9 @@ class OODDistill(Callback):
         vals = {'cls': self.learn.loss_grad}   # fastai's CE on cos(s, W)/tau: L_cls
         if self.mse: vals['mse'] = embed_mse_loss(s, t, self.mse_mode)
         if self.cst: vals['cst'] = contrastive_loss(s, t, tau, self.cst_mode)
-        if self.vlalign: vals['vlalign'] = vlalign_loss(s, t, m.W, tau, self.k, self.learn.yb[0] if self.filter_wrong else None)
+        if self.vlalign:
+            tl = None if self.head is None else self.head(t) / self.head_scale
+            vals['vlalign'] = vlalign_loss(s, t, m.W, tau, self.k, self.learn.yb[0] if self.filter_wrong else None, t_logits=tl)
         loss = sum(getattr(self, k) * v for k, v in vals.items())
         self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
         for k, v in vals.items(): setattr(self, f'L_{k}', v.detach())
@@ -120,8 +125,10 @@ def ood_learner(table: ImageTable, student='resnet18', teacher: Teacher | None =
                 tau: float = 0.07, proj: str = 'linear', pretrained: bool | str = False, train_idx=None, size: int = 128, bs: int = 64,
                 stats=imagenet_stats, cache: TeacherCache | None = None, cache_dir='~/.cache/vl2lite/teacher', on_the_fly: bool = False,
                 preload: bool | int = False, num_workers: int | None = None, device=None, metrics=None, log_terms: bool = True,
-                **learner_kwargs) -> Learner:
-    "A fastai `Learner` that distils `teacher` into an open-vocabulary student on the classes of `table`."
+                teacher_head: str = 'zeroshot', **learner_kwargs) -> Learner:
+    """A fastai `Learner` that distils `teacher` into an open-vocabulary student on the classes of `table`.
+    `teacher_head` ('zeroshot', 'tip', 'linear'; `vl2lite.heads`), fitted on the training images `train_idx` of `table`,
+    gives `L_vlalign` the teacher's predictions in place of its zero-shot cosines."""
     if teacher is None: raise ValueError("the OOD method needs a teacher (its text tower gives the classes)")
     names = check_classnames(list(table.vocab) if classnames is None else classnames, table.vocab)
     if descriptions is not None: descriptions = load_descriptions(descriptions, names)
@@ -143,7 +150,10 @@ def ood_learner(table: ImageTable, student='resnet18', teacher: Teacher | None =
         cache = cache.for_table(table)
         cache.fill(np.concatenate([train_idx, dls.valid_idx]))
         source = CachedTeacher(cache)
-    cb = OODDistill(cls, mse, cst, vlalign, k, filter_wrong, mse_mode, cst_mode)
+    if teacher_head != 'zeroshot' and not vlalign: raise ValueError("a teacher head changes L_vlalign only, and its weight is 0")
+    scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
+    head = adapted_teacher(teacher_head, W, None if on_the_fly else cache, table, train_idx, logit_scale=scale)
+    cb = OODDistill(cls, mse, cst, vlalign, k, filter_wrong, mse_mode, cst_mode, head=head, head_scale=scale)
     metrics = [accuracy, BalancedAccuracy()] if metrics is None else list(metrics)
     if log_terms: metrics += ood_metrics(cb)
     cbs = [ItemIndex(), TeacherEmbeddings(source, valid=log_terms), cb] + listify(learner_kwargs.pop('cbs', None))
@@ -229,9 +239,10 @@ TERMS = ('cls', 'mse', 'cst', 'vlalign')
 def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
     "Refuse settings the OOD method cannot use, before any work starts."
     if unlabelled is not None: raise ValueError("unlabelled images are used by dho and dho_single only")
-    if options.get('teacher_head', 'zeroshot') != 'zeroshot':
-        raise ValueError(f"--teacher-head {options['teacher_head']} is used by dho and dho_single; {method} distils the zero-shot teacher")
+    th = options.get('teacher_head', 'zeroshot')
+    if th not in TEACHER_HEADS: raise ValueError(f"--teacher-head must be one of {', '.join(TEACHER_HEADS)}, got {th!r}")
     w = options.get('weights') or {}
+    if th != 'zeroshot' and w and not w.get('vlalign'): raise ValueError(f"--teacher-head {th} changes the vlalign term only: add vlalign to --terms")
     bad = [k for k in w if k not in TERMS]
     if bad: raise ValueError(f"unknown loss term(s) {bad}; the terms are {list(TERMS)}")
     if w and not any(w.values()): raise ValueError("every loss term is switched off")
@@ -261,13 +272,19 @@ def build(s) -> Learner:
     return ood_learner(s.train_table, s.student, s.teacher, classnames=names, templates=s.templates,
                        descriptions={n: desc[n] for n in names} if desc else None, filter_wrong=o.get('filter_wrong', False),
                        pretrained=s.pretrained, train_idx=s.train_idx, size=s.size, bs=s.bs, stats=s.stats, cache=s.cache,
-                       preload=s.preload, num_workers=0, device=get_device(s.device), log_terms=False, path=s.out, **w)
+                       preload=s.preload, num_workers=0, device=get_device(s.device), log_terms=False, path=s.out,
+                       teacher_head=o.get('teacher_head', 'zeroshot'), **w)
 
 def evaluate(learn: Learner, s) -> dict:
     "ID / OOD / all mean per-class test accuracy (%) of student and teacher; the learner is left classifying every class."
     desc = _descriptions(s)
     W_all = text_bank(s.teacher, s.classnames, s.templates, desc).cpu()
     res = ood_evaluate(learn, s.table, s.options['base'], s.options['novel_classes'], W_all=W_all, cache=s.cache)
+    head = learner_teacher_head(learn)
+    if head is not None:   # an adapted teacher knows the base classes only: its ID accuracy, on the base classes' test images
+        te = s.train_table.idxs('test')
+        with torch.no_grad(): pred = head(s.cache.for_table(s.train_table).lookup(te)).argmax(-1)
+        res.update(teacher_head=s.options['teacher_head'], teacher_head_id=round(mean_class_acc(pred, s.train_table.targets(te)), 1))
     retarget_learner(learn, s.classnames, W=W_all)
     learn.model.save_classes(Path(s.out)/'classes.pt', teacher=s.teacher.name)
     return dict(base=s.options['base'], novel=s.options['novel_classes'], test_acc=res['student_all'], **res,
@@ -275,7 +292,9 @@ def evaluate(learn: Learner, s) -> dict:
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table: mean per-class accuracy (%) on the three tasks."
-    return ([dict(model='teacher zero-shot', valid_id='', ID=res['teacher_id'], OOD=res['teacher_ood'], all=res['teacher_all']),
-             dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_id=res['valid_acc'],
+    head = [dict(model=f"teacher, {res['teacher_head']} head (fitted on the labelled base images)", valid_id='', ID=res['teacher_head_id'],
+                 OOD='', all='')] if 'teacher_head_id' in res else []
+    return ([dict(model='teacher zero-shot', valid_id='', ID=res['teacher_id'], OOD=res['teacher_ood'], all=res['teacher_all'])] + head +
+            [dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_id=res['valid_acc'],
                   ID=res['student_id'], OOD=res['student_ood'], all=res['student_all'])],
             ['model', 'valid_id', 'ID', 'OOD', 'all'])

@@ -19,6 +19,7 @@ from ..teacher import Teacher, text_bank, check_classnames
 from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
 from ..condense import Condenser, TextClassifier
 from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, TermMetric, vl2lite_metrics
+from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows
 
 # %% auto #0
 __all__ = ['VARIANTS', 'MONITOR', 'vl2lite_learner', 'check', 'train_table', 'build', 'evaluate', 'describe']
@@ -30,9 +31,13 @@ def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher |
                     vis_weight: float = 1., txt_weight: float = 1., vis_mode: str = 'pairwise', T: float = 2.,
                     official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False,
                     kd_weight: float = 1., log_valid_kd: bool = True, metrics=None, student_kwargs: dict | None = None,
-                    **learner_kwargs) -> Learner:
-    "A fastai `Learner` for `method` ('vl2lite', 'logit_kd' or 'ce') distilling `teacher` into `student`."
+                    teacher_head: str = 'zeroshot', **learner_kwargs) -> Learner:
+    """A fastai `Learner` for `method` ('vl2lite', 'logit_kd' or 'ce') distilling `teacher` into `student`.
+    `teacher_head` ('zeroshot', 'tip', 'linear'; `vl2lite.heads`) adapts the teacher's class predictions with the labelled
+    training images of `dls` (and nothing else): logit KD distils them, VL2Lite's linguistic term takes them in place of the
+    teacher's cosines (over the head's logit scale); the visual term uses embeddings and stays."""
     if method not in ('vl2lite', 'logit_kd', 'ce'): raise ValueError(f"method must be 'vl2lite', 'logit_kd' or 'ce', got {method!r}")
+    if method == 'ce' and teacher_head != 'zeroshot': raise ValueError("method 'ce' uses no teacher, so no teacher head")
     vocab = list(dls.vocab)
     names = check_classnames(list(vocab) if classnames is None else classnames, vocab)
     st = student if isinstance(student, Student) else Student(student, n_classes=len(vocab), pretrained=pretrained, **(student_kwargs or {}))
@@ -53,14 +58,16 @@ def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher |
             cache.fill(need)
             source = CachedTeacher(cache)
         cbs.append(TeacherEmbeddings(source, valid=log_valid_kd))
+        scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
+        head = adapted_teacher(teacher_head, W, None if on_the_fly else cache, getattr(dls, 'table', None), dls.train_idx, logit_scale=scale)
         if method == 'vl2lite':
             d_T, d_S = teacher.embed_dim, st.feature_dim
             if 'img' not in st.aux: st.add_aux('img', Condenser(d_T, d_S))
             if 'text' not in st.aux: st.add_aux('text', TextClassifier(Condenser(d_T, d_S), W))
-            kd = VL2Lite(vis_weight, txt_weight, vis_mode, T, official_text, schedule, normalize_student)
+            kd = VL2Lite(vis_weight, txt_weight, vis_mode, T, official_text, schedule, normalize_student, teacher_head=head, head_scale=scale)
             if log_valid_kd: metrics += vl2lite_metrics(kd)
         else:
-            kd = LogitKD(W, weight=kd_weight, T=T, logit_scale=teacher.logit_scale if teacher.logit_scale < 1e3 else 100.)
+            kd = LogitKD(W if head is None else head, weight=kd_weight, T=T, logit_scale=scale)
             if log_valid_kd: metrics.append(TermMetric(kd, 'value', 'L_kd'))
         cbs.append(kd)
     cbs += listify(learner_kwargs.pop('cbs', None))
@@ -76,8 +83,9 @@ MONITOR = 'accuracy'
 def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
     "Refuse settings this method cannot use, before any work starts."
     if unlabelled is not None: raise ValueError("unlabelled images are used by dho and dho_single only")
-    if options.get('teacher_head', 'zeroshot') != 'zeroshot':
-        raise ValueError(f"--teacher-head {options['teacher_head']} is used by dho and dho_single; {method} distils the zero-shot teacher")
+    th = options.get('teacher_head', 'zeroshot')
+    if th not in TEACHER_HEADS: raise ValueError(f"--teacher-head must be one of {', '.join(TEACHER_HEADS)}, got {th!r}")
+    if method == 'ce' and th != 'zeroshot': raise ValueError(f"--teacher-head {th}: the ce method uses no teacher")
     if options.get('vis_mode', 'pointwise') not in ('pointwise', 'pairwise'):
         raise ValueError(f"vis_mode must be 'pointwise' or 'pairwise', got {options['vis_mode']!r}")
 
@@ -93,17 +101,18 @@ def build(s) -> Learner:
                     preload=s.preload, stats=s.stats, device=get_device(s.device))
     st = Student(s.student, n_classes=len(s.train_table.vocab), pretrained=s.pretrained)
     return vl2lite_learner(dls, st, s.teacher, method=s.method, vis_mode=s.options.get('vis_mode', 'pointwise'),
-                           classnames=s.names_of(s.train_table.vocab), templates=s.templates, cache=s.cache, log_valid_kd=False, path=s.out)
+                           classnames=s.names_of(s.train_table.vocab), templates=s.templates, cache=s.cache, log_valid_kd=False, path=s.out,
+                           teacher_head=s.options.get('teacher_head', 'zeroshot'))
 
 def _acc(logits, y): return round(100 * float((logits.argmax(-1) == y).float().mean()), 1)
 
 def evaluate(learn: Learner, s) -> dict:
     "Test accuracy (%), once."
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(learn.dls, s.table, s.table.idxs('test')))
-    return dict(test_acc=_acc(p, y))
+    return dict(test_acc=_acc(p, y), **teacher_head_result(learn, s.options.get('teacher_head'), s.cache, s.table, s.table.idxs('test')))
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table."
-    return ([dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc']),
-             dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'])],
+    return ([dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc'])] + teacher_head_rows(res, valid_acc='') +
+            [dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'])],
             ['model', 'valid_acc', 'test_acc'])
