@@ -37,7 +37,7 @@ ALLOWED = {  # module -> vl2lite modules it may import (the direction of the dat
     'losses': set(), 'condense': set(), 'callbacks': {'losses', 'cache', 'teacher', 'core', 'data', 'condense'},
     'analysis': {'core', 'teacher', 'callbacks'}, 'heads': {'core', 'teacher'},
     'report': {'core', 'data', 'teacher', 'cache', 'analysis'},
-    'runtime': set(), 'export': {'runtime'},
+    'runtime': set(), 'export': {'runtime'}, 'distributed': {'core'},
 }
 
 

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from fastai.callback.core import Callback
+from .core import student_of
 
 # %% auto #0
 __all__ = ['GradientConflict', 'plot_gradient_conflict', 'preserved', 'find_target_layer', 'EmbeddingSimilarity', 'ImageTower',
@@ -29,7 +30,7 @@ class GradientConflict(Callback):
     def before_train(self):
         if self.epoch == 0: self.records = []   # a new fit; not before_fit, which `get_preds`/`validate` also run
     def before_fit(self):
-        bb = self.learn.model.backbone
+        bb = student_of(self.learn).backbone
         self.groups = [(n, [p for p in m.parameters() if p.requires_grad]) for n, m in bb.named_children()]
         self.groups = [(n, ps) for n, ps in self.groups if ps]
         self.params = [p for _, ps in self.groups for p in ps]

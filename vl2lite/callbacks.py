@@ -14,6 +14,7 @@ from fastai.metrics import Metric
 from .losses import cosine_kd_loss, visual_kd_loss, text_kd_loss, kd_kl_loss
 from .teacher import zero_shot_logits
 from .cache import CachedTeacher
+from .core import student_of
 
 # %% auto #0
 __all__ = ['TeacherEmbeddings', 'KDTerm', 'CosineFeatureKD', 'TermMetric', 'VisualKD', 'TextKD', 'VL2Lite', 'vl2lite_metrics',
@@ -53,7 +54,7 @@ class KDTerm(Callback):
 class CosineFeatureKD(KDTerm):
     "Add `weight * (1 - cos(student.heads[head](features), teacher_emb))` to the loss."
     def __init__(self, head: str = 'proj', weight: float = 1.): self.head, self.weight = head, weight
-    def term(self, learn): return cosine_kd_loss(learn.model.last_outputs[self.head], learn.teacher_emb)
+    def term(self, learn): return cosine_kd_loss(student_of(learn).last_outputs[self.head], learn.teacher_emb)
 
 # %% ../nbs/06_callbacks.ipynb #1b0e78bc
 class TermMetric(Metric):
@@ -76,7 +77,7 @@ class VisualKD(KDTerm):
     def __init__(self, weight: float = 1., mode: str = 'pairwise', normalize_student: bool = False, condenser: str = 'img'):
         store_attr()
     def term(self, learn):
-        m = learn.model
+        m = student_of(learn)
         return visual_kd_loss(m.last_features, m.aux[self.condenser](learn.teacher_emb), self.mode, self.normalize_student)
 
 class TextKD(KDTerm):
@@ -86,7 +87,7 @@ class TextKD(KDTerm):
                  head_scale: float = 100.):
         store_attr()
     def term(self, learn):
-        m, tc, t = learn.model, learn.model.aux[self.classifier], learn.teacher_emb
+        m, t = student_of(learn), learn.teacher_emb; tc = m.aux[self.classifier]
         scale, factor = (1/0.07, self.T**2/2) if self.official else (1., None)
         tl = None if self.head is None else self.head(t) / self.head_scale
         return text_kd_loss(m.last_features, t, tc.W, tc.condenser(tc.W), self.T, scale, factor, t_logits=tl)

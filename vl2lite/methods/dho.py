@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 from fastai.callback.core import Callback
 from fastcore.basics import store_attr, listify
-from ..core import Student
+from ..core import Student, student_of
+from ..distributed import shard
 from ..data import batch_index
 from ..losses import kd_kl_loss
 from ..teacher import zero_shot_logits
@@ -71,7 +72,10 @@ class UnlabelledBatches(Callback):
     "Append a batch of `dl_u` (images, dataset indices) to every training batch; `learn.n_labelled` marks the split."
     order = -45   # after ItemIndex, before TeacherEmbeddings
     def __init__(self, dl_u): self.dl_u, self._it = dl_u, None
-    def __getstate__(self): return {**self.__dict__, 'dl_u': None, '_it': None}
+    def __getstate__(self): return {**self.__dict__, 'dl_u': None, '_it': None, '_full': None}   # no loaders in an export
+    def before_fit(self):   # under distributed training each process reads its shard of the unlabelled images
+        self._full, self.dl_u, self._it = self.dl_u, shard(self.dl_u), None
+    def after_fit(self): self.dl_u, self._it = self._full, None
     def _next(self):
         if self._it is None: self._it = iter(self.dl_u)
         try: return next(self._it)
@@ -102,7 +106,7 @@ class DualHeadKD(Callback):
         return self.W(t) if callable(self.W) else zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
     def after_pred(self):
         n = getattr(self.learn, 'n_labelled', len(self.pred))
-        out = self.learn.model.last_outputs
+        out = student_of(self.learn).last_outputs
         self.student_kd = self.pred if self.single_head else out['kd']
         self.learn.pred = self.pred[:n]
         self.n = n

@@ -18,7 +18,7 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.vision.core import imagenet_stats
 from fastcore.basics import store_attr, listify
-from ..core import Student, seed_everything
+from ..core import Student, seed_everything, student_of
 from ..data import ImageTable, ItemIndex, table_dls, items_dl
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
@@ -72,7 +72,7 @@ class LGDDistill(Callback):
     def after_loss(self):
         t = getattr(self.learn, 'teacher_emb', None)
         if t is None: return
-        m = self.learn.model
+        m = student_of(self.learn)
         s, vsb = m.last_outputs['proj'], m.aux['vsb']
         mask = vsb.seen.clone() if self.mask_unseen and vsb.seen.any() else None
         lv = lgd_visual_loss(s, t, vsb.bank.clone(), self.tau_s, self.tau_t, mask)   # a copy: the update below is in place

@@ -22,6 +22,7 @@ from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
 from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss
 from ..heads import OpenVocabStudent, TEACHER_HEADS, adapted_teacher, learner_teacher_head
+from ..core import student_of
 from ..callbacks import TeacherEmbeddings, TermMetric
 
 # %% auto #0
@@ -102,7 +103,7 @@ class OODDistill(Callback):
     def after_loss(self):
         t = getattr(self.learn, 'teacher_emb', None)
         if t is None: return
-        m = self.learn.model
+        m = student_of(self.learn)
         s, tau = m.last_outputs['proj'], m.tau
         vals = {'cls': self.learn.loss_grad}   # fastai's CE on cos(s, W)/tau: L_cls
         if self.mse: vals['mse'] = embed_mse_loss(s, t, self.mse_mode)

@@ -35,7 +35,7 @@ class DistillSetup:
     train_idx: np.ndarray | None = None     # labelled training items, indices into `train_table`
     unlab_idx: np.ndarray | None = None     # unlabelled items (semi-supervised methods)
     size: int = 64
-    bs: int = 64
+    bs: int = 64                            # this process's batch (the global batch / the number of processes)
     seed: int = 0
     preload: bool | int = True
     device: object = None
