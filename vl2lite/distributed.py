@@ -7,9 +7,8 @@ Docs: https://vl2lite.github.io/vl2lite/distributed.html.md"""
 # %% ../nbs/08_distributed.ipynb #fec8da4f
 from __future__ import annotations
 import os
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 import torch
-from torch import nn
 from fastcore.basics import patch
 from fastai.torch_core import num_distrib, rank_distrib, distrib_barrier
 from fastai.distributed import DistributedDL
