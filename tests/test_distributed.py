@@ -48,6 +48,9 @@ def test_two_processes_train_like_one(tiny):
         assert np.abs(np.diff(x)).min() > 20 * TOL, m      # a step changes the loss by far more than the tolerance
         np.testing.assert_allclose(y, x, atol=TOL, rtol=0, err_msg=m)
     for m in IN_BATCH: assert len(b[m]) == len(a[m]) and np.isfinite(b[m]).all(), m
+    # validation accuracy over the whole set once: the same as one process, on 19 images that DistributedDL pads to 20
+    for m in PER_IMAGE: assert b[f'{m}_valid_acc'] == a[f'{m}_valid_acc'], m
+    assert abs(b['ce_valid_acc'] * 19 - round(b['ce_valid_acc'] * 19)) < 1e-5
     banks = np.array(b['lgd_banks'])
     assert banks.shape[0] == 2 and np.array_equal(banks[0], banks[1])        # every process holds the same visual bank
     np.testing.assert_allclose(banks[0], np.array(a['lgd_banks'][0]), atol=1e-6)  # the bank one process builds

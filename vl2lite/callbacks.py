@@ -10,15 +10,15 @@ import torch
 from fastai.callback.core import Callback
 import fastai.callback.schedule, fastai.callback.progress  # Learner.fit_one_cycle and progress bars, as fastai.vision.all gives
 from fastcore.basics import store_attr
-from fastai.metrics import Metric
+from fastai.metrics import Metric, AccumMetric, accuracy
 from .losses import cosine_kd_loss, visual_kd_loss, text_kd_loss, kd_kl_loss
 from .teacher import zero_shot_logits
 from .cache import CachedTeacher
 from .core import student_of
 
 # %% auto #0
-__all__ = ['TeacherEmbeddings', 'KDTerm', 'CosineFeatureKD', 'TermMetric', 'VisualKD', 'TextKD', 'VL2Lite', 'vl2lite_metrics',
-           'LogitKD']
+__all__ = ['TeacherEmbeddings', 'KDTerm', 'CosineFeatureKD', 'TermMetric', 'accuracy_metric', 'VisualKD', 'TextKD', 'VL2Lite',
+           'vl2lite_metrics', 'LogitKD']
 
 # %% ../nbs/06_callbacks.ipynb #d9c1a873
 class TeacherEmbeddings(Callback):
@@ -70,6 +70,11 @@ class TermMetric(Metric):
     def value(self): return self.total / self.count if self.count else None
     @property
     def name(self): return self._name
+
+# %% ../nbs/06_callbacks.ipynb #ff1059b0
+def accuracy_metric() -> AccumMetric:
+    "fastai's `accuracy` over the whole validation set at once: gathered and un-padded under distributed training."
+    return AccumMetric(accuracy, flatten=False)
 
 # %% ../nbs/06_callbacks.ipynb #2db0492d
 class VisualKD(KDTerm):

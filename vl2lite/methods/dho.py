@@ -156,7 +156,7 @@ from pathlib import Path
 from ..data import table_dls, labelled_split, cycle_items, add_unlabelled, ItemIndex
 from ..teacher import text_bank, check_classnames
 from ..cache import TeacherCache, CachedTeacher
-from ..callbacks import TeacherEmbeddings
+from ..callbacks import TeacherEmbeddings, accuracy_metric
 
 def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, seed: int = 0, labelled=None, unlabelled=None,
                 size: int = 128, bs: int = 64, ratio: int = 1, lam: float = 0.5, T: float = 2., single_head: bool = False,
@@ -200,7 +200,7 @@ def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, 
     cbs = [ItemIndex(), UnlabelledBatches(dl_u), TeacherEmbeddings(CachedTeacher(cache)),
            DualHeadKD(logits, lam=lam, T=T, logit_scale=scale, single_head=single_head)]
     cbs += listify(learner_kwargs.pop('cbs', None))
-    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=[accuracy] if metrics is None else metrics, cbs=cbs, **learner_kwargs)
+    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=[accuracy_metric()] if metrics is None else metrics, cbs=cbs, **learner_kwargs)
 
 # %% ../../nbs/11_dho.ipynb #712ad8db
 from ..core import get_device

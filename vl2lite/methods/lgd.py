@@ -24,7 +24,7 @@ from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
 from ..losses import lgd_visual_loss, lgd_text_loss
 from ..heads import OpenVocabStudent
-from ..callbacks import TeacherEmbeddings, TermMetric, CosineFeatureKD
+from ..callbacks import TeacherEmbeddings, TermMetric, CosineFeatureKD, accuracy_metric
 
 # %% auto #0
 __all__ = ['PRETRAIN_METHODS', 'VisualSemanticsBank', 'no_label_loss', 'LGDDistill', 'pretrain_learner', 'save_backbone',
@@ -129,7 +129,7 @@ def pretrain_learner(table: ImageTable, student='resnet18', teacher: Teacher | N
     cb = LGDDistill(a, tau_s, tau_t, mask_unseen) if method == 'lgd' else CosineFeatureKD('proj')
     metrics = [TermMetric(cb, 'L_vis'), TermMetric(cb, 'L_tex')] if method == 'lgd' else [TermMetric(cb, 'value', 'L_cos')]
     labelled_valid = all(table.labels[i] is not None for i in valid_idx) and (classnames is None or len(names) == len(table.vocab))
-    if labelled_valid: metrics = [accuracy] + metrics
+    if labelled_valid: metrics = [accuracy_metric()] + metrics
     cbs = [ItemIndex(), TeacherEmbeddings(source, valid=True), cb] + listify(learner_kwargs.pop('cbs', None))
     return Learner(dls, st, loss_func=no_label_loss, metrics=metrics, cbs=cbs, **learner_kwargs)
 

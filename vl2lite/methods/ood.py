@@ -23,7 +23,7 @@ from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
 from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss
 from ..heads import OpenVocabStudent, TEACHER_HEADS, adapted_teacher, learner_teacher_head
 from ..core import student_of
-from ..callbacks import TeacherEmbeddings, TermMetric
+from ..callbacks import TeacherEmbeddings, TermMetric, accuracy_metric
 
 # %% auto #0
 __all__ = ['VARIANTS', 'MONITOR', 'TERMS', 'read_descriptions', 'load_descriptions', 'base_novel_split', 'class_subset',
@@ -155,7 +155,7 @@ def ood_learner(table: ImageTable, student='resnet18', teacher: Teacher | None =
     scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
     head = adapted_teacher(teacher_head, W, None if on_the_fly else cache, table, train_idx, logit_scale=scale)
     cb = OODDistill(cls, mse, cst, vlalign, k, filter_wrong, mse_mode, cst_mode, head=head, head_scale=scale)
-    metrics = [accuracy, BalancedAccuracy()] if metrics is None else list(metrics)
+    metrics = [accuracy_metric(), BalancedAccuracy()] if metrics is None else list(metrics)
     if log_terms: metrics += ood_metrics(cb)
     cbs = [ItemIndex(), TeacherEmbeddings(source, valid=log_terms), cb] + listify(learner_kwargs.pop('cbs', None))
     return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=metrics, cbs=cbs, **learner_kwargs)

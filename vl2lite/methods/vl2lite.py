@@ -18,7 +18,7 @@ from ..data import ItemIndex
 from ..teacher import Teacher, text_bank, check_classnames
 from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
 from ..condense import Condenser, TextClassifier
-from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, TermMetric, vl2lite_metrics
+from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, TermMetric, vl2lite_metrics, accuracy_metric
 from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows
 
 # %% auto #0
@@ -42,7 +42,7 @@ def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher |
     names = check_classnames(list(vocab) if classnames is None else classnames, vocab)
     st = student if isinstance(student, Student) else Student(student, n_classes=len(vocab), pretrained=pretrained, **(student_kwargs or {}))
     if st.n_classes != len(vocab): raise ValueError(f"the student has {st.n_classes} outputs for {len(vocab)} classes")
-    metrics = [accuracy] if metrics is None else list(metrics)
+    metrics = [accuracy_metric()] if metrics is None else list(metrics)
     cbs = [ItemIndex()]
     if method != 'ce':
         if teacher is None: raise ValueError(f"method {method!r} needs a teacher")
