@@ -304,7 +304,6 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
         if diff: raise ValueError(f"{out} holds a pre-training run with other settings ({', '.join(f'{k}: {old.get(k)!r}' for k in diff)}): "
                                   "run with the same arguments to resume it, or choose another --out")
         done = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
-    if is_main(): out.mkdir(parents=True, exist_ok=True); cfg.write_text(json.dumps(settings, indent=1))
     def _setup():
         "Teacher, cache and learner: on rank 0 first when distributed (it fills the teacher cache)."
         seed_everything(seed)   # a teacher without weights (tests, smoke runs) is then the same in every process
@@ -313,7 +312,8 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
         cache = TeacherCache(tch, table, root=cache_dir)
         return tch, cache, pretrain_learner(table, student, tch, method, classnames, templates, size=size, bs=bs_proc, stats=student_stats(student),
                                             cache=cache, preload=preload, num_workers=0, device=get_device(device), seed=seed, path=out)
-    tch, cache, learn = rank0_first(_setup)
+    tch, cache, learn = rank0_first(_setup)   # its barriers also keep every process's read of pretrain.json before the write below
+    if is_main(): out.mkdir(parents=True, exist_ok=True); cfg.write_text(json.dumps(settings, indent=1))
     if n_proc > 1: print(f"training on {n_proc} processes ({bs_proc} images each a step, a global batch of {bs})")
     terms = TermLogger()
     if done >= epochs: print(f"{out} has finished all {epochs} epochs")
