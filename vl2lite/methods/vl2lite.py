@@ -59,7 +59,8 @@ def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher |
             source = CachedTeacher(cache)
         cbs.append(TeacherEmbeddings(source, valid=log_valid_kd))
         scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
-        head = adapted_teacher(teacher_head, W, None if on_the_fly else cache, getattr(dls, 'table', None), dls.train_idx, logit_scale=scale)
+        head = adapted_teacher(teacher_head, W, None if on_the_fly else cache, getattr(dls, 'table', None),
+                              getattr(dls, 'train_idx', ()), logit_scale=scale)   # zero-shot reads neither (any DataLoaders)
         if method == 'vl2lite':
             d_T, d_S = teacher.embed_dim, st.feature_dim
             if 'img' not in st.aux: st.add_aux('img', Condenser(d_T, d_S))
