@@ -2,7 +2,8 @@
 linear probe (100% and 10% labels) and fine-tuning (10% labels); students x seeds, resumable.
 
     VL2LITE_DATA=../shared/data python benchmarks/lgd_clothing.py run      # runs the missing rows (resumes)
-    VL2LITE_DATA=../shared/data python benchmarks/lgd_clothing.py report   # mean +- std table
+    VL2LITE_DATA=../shared/data python benchmarks/lgd_clothing.py report   # mean +- sample std table
+    VL2LITE_DATA=../shared/data python benchmarks/lgd_clothing.py teacher  # the teacher's zero-shot through the same text bank
 
 Protocol (the same for every row): teacher = offline ConSE (EfficientNet-Lite2 + all-MiniLM-L6-v2), its
 embeddings of the un-augmented images from the cache (LGD's code runs its teacher on the student's
@@ -32,6 +33,7 @@ from vl2lite.core import seed_everything, Student
 from vl2lite.data import labelled_split
 from vl2lite.methods.lgd import pretrain_learner, save_backbone, student_zero_shot, linear_probe, fine_tune
 from vl2lite_clothing import load, setup, pending
+from tables import mean_std
 
 STUDENTS = ['mobilenetv3_small_100', 'resnet18']
 ROWS = ['none', 'feature_kd', 'lgd']
@@ -77,7 +79,7 @@ def cmd_run(a):
               f"probe10 {r['probe10']['test_acc']} ft10 {r['ft10']['test_acc']} ({time.time() - t0:.0f}s)", flush=True)
 
 
-def ms(v): return f'{np.mean(v):.1f} ± {np.std(v):.1f}' if len(v) > 1 else (f'{v[0]:.1f} (n=1)' if v else '')
+ms = mean_std   # the sample std (ddof=1), as every benchmark
 
 
 def cmd_report(a):
@@ -100,12 +102,25 @@ def cmd_report(a):
             for m, f in (('probe100', lambda r: r['probe100']['test_acc']), ('probe10', lambda r: r['probe10']['test_acc']),
                          ('ft10', lambda r: r['ft10']['test_acc'])):
                 d = [f(by[(hi, s)]) - f(by[(lo, s)]) for s in (0, 1, 2) if (hi, s) in by and (lo, s) in by]
-                if d: print(f"  {st} {m} {hi} - {lo}: {ms(d)} ({', '.join(f'{x:+.1f}' for x in d)})")
+                if d: print(f"  {st} {m} {hi} - {lo}: {ms(d, sign=True)} ({', '.join(f'{x:+.1f}' for x in d)})")
+
+
+def cmd_teacher(a):
+    "The teacher's own zero-shot test accuracy through the bank the LGD students use (folder names, 80 CLIP templates)."
+    from vl2lite.cache import TeacherCache, zero_shot_eval
+    from vl2lite.data import scan_folder, clothing_path
+    from vl2lite.teacher import ConSETeacher
+    table = scan_folder(clothing_path()); teacher = ConSETeacher.from_pretrained_packages('lite2')
+    cache = TeacherCache(teacher, table)   # only the test images are encoded (or read from the cache)
+    r = zero_shot_eval(teacher, table, 'test', table.vocab, 'clip80', cache=cache)
+    res = dict(templates='clip80', names='folder names', split='test', acc=round(100 * r['acc'], 1), mean_class_acc=round(100 * r['mean_class_acc'], 1))
+    Path(a.out).with_name('lgd_teacher_zero_shot.json').write_text(json.dumps(res, indent=1) + '\n')
+    print(f"teacher zero-shot on the test split through the LGD bank: accuracy {res['acc']}, mean per-class {res['mean_class_acc']}")
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('cmd', choices=['run', 'report'])
+    ap.add_argument('cmd', choices=['run', 'report', 'teacher'])
     ap.add_argument('--students', nargs='+', default=STUDENTS)
     ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     ap.add_argument('--rows', nargs='+', default=ROWS)
@@ -118,7 +133,7 @@ def main():
     ap.add_argument('--tmp', default='/tmp/vl2lite_bench_lgd')
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'lgd_clothing.jsonl'))
     a = ap.parse_args()
-    cmd_run(a) if a.cmd == 'run' else cmd_report(a)
+    {'run': cmd_run, 'report': cmd_report, 'teacher': cmd_teacher}[a.cmd](a)
 
 
 if __name__ == '__main__':

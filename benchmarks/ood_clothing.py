@@ -1,7 +1,7 @@
 """Open-vocabulary distillation (Li et al., ICCV 2023) on the clothing set: base/novel class splits x students x rows, resumable.
 
     VL2LITE_DATA=../shared/data python benchmarks/ood_clothing.py run      # runs the missing rows (resumes)
-    VL2LITE_DATA=../shared/data python benchmarks/ood_clothing.py report   # mean +- std table over the splits
+    VL2LITE_DATA=../shared/data python benchmarks/ood_clothing.py report   # mean +- sample std table over the splits
 
 Protocol (the same for every row): teacher = offline ConSE (EfficientNet-Lite2 + all-MiniLM-L6-v2), its
 image embeddings of un-augmented images cached once; class prompts 'a photo of a {}, a type of clothing.'
@@ -32,6 +32,7 @@ from vl2lite.core import seed_everything
 from vl2lite.methods.ood import ood_learner, ood_evaluate, base_novel_split, class_subset, load_descriptions
 from vl2lite.teacher import text_bank
 from vl2lite_clothing import STUDENTS, TEMPLATES, load, setup, pending
+from tables import mean_std
 
 ROWS = {'cls': dict(), 'mse': dict(mse=1.), 'mse_cst': dict(mse=1., cst=1.), 'full': dict(mse=1., cst=1., vlalign=1.),
         'desc': dict(mse=1., cst=1., vlalign=1.)}
@@ -78,7 +79,7 @@ def cmd_run(a):
               f"(teacher {out['teacher_id']}/{out['teacher_ood']}/{out['teacher_all']}) {time.time() - t0:.0f}s", flush=True)
 
 
-def ms(v): return f'{np.mean(v):.1f} ± {np.std(v):.1f}' if len(v) > 1 else (f'{v[0]:.1f} (n=1)' if v else '')
+ms = mean_std   # the sample std (ddof=1), as every benchmark
 
 
 def cmd_report(a):
@@ -102,7 +103,7 @@ def cmd_report(a):
         base = {r['split']: r['student_ood'] for r in rows if r['student'] == st and r['row'] == 'cls'}
         for row in ROWS:
             d = [r['student_ood'] - base[r['split']] for r in rows if r['student'] == st and r['row'] == row and r['split'] in base]
-            if row != 'cls' and d: print(f'  {st} {row}: {ms(d)}  ({", ".join(f"{x:+.1f}" for x in d)})')
+            if row != 'cls' and d: print(f'  {st} {row}: {ms(d, sign=True)}  ({", ".join(f"{x:+.1f}" for x in d)})')
 
 
 def main():

@@ -1,0 +1,219 @@
+"""Every result table of the README, built from the files under `benchmarks/results/` alone (no torch needed).
+
+    python benchmarks/tables.py            # print every table, each under the marker the README puts above it
+    python benchmarks/tables.py write      # write results/readme_tables.md and results/paired_differences.md
+    python benchmarks/tables.py dho        # print one table
+
+One spread convention for every benchmark: `mean_std` is the mean and the *sample* standard deviation
+(ddof=1) over seeds or splits. The README marks each table with `<!-- table: NAME -->`; `tests/test_readme.py`
+rebuilds every marked table with the function of that name here and compares it cell by cell, and checks
+that every decimal number in the README's prose occurs in a file under `benchmarks/results/`.
+"""
+import json, sys
+from pathlib import Path
+import numpy as np
+
+RESULTS = Path(__file__).parent/'results'
+
+
+def mean_std(v, digits: int = 1, sign: bool = False) -> str:
+    "'mean ± sample std' (ddof=1) of `v`; one value alone is marked (n=1); an empty list gives ''."
+    v = np.asarray(list(v), dtype=float)
+    f = f'{{:{"+" if sign else ""}.{digits}f}}'
+    if not len(v): return ''
+    if len(v) == 1: return f.format(v[0]) + ' (n=1)'
+    return f.format(v.mean()) + f' ± {v.std(ddof=1):.{digits}f}'
+
+
+def jsonl(name: str) -> list:
+    "The rows of `results/NAME`, one JSON object a line."
+    return [json.loads(l) for l in (RESULTS/name).read_text().splitlines() if l.strip()]
+
+
+def by_seed(rows, *keys, value=lambda r: 100 * r['test_acc']) -> dict:
+    "{key tuple: {seed: value}} for `rows`; a key seen twice for one seed is an error (a benchmark run twice)."
+    g = {}
+    for r in rows:
+        k = tuple(r[x] for x in keys)
+        d = g.setdefault(k, {})
+        if r.get('seed', r.get('split')) in d: raise ValueError(f"{k} seed {r.get('seed', r.get('split'))} appears twice")
+        d[r.get('seed', r.get('split'))] = value(r)
+    return g
+
+
+def dho_summary(rows=None) -> dict:
+    "{(student, fraction): {column: {seed: test accuracy %}}}, DHO's run split into its CE head, KD head and mix."
+    g = {}
+    for r in jsonl('dho_clothing.jsonl') if rows is None else rows:
+        d = g.setdefault((r['student'], r['fraction']), {})
+        cols = (('dho_ce_head', 'test_ce'), ('dho_kd_head', 'test_kd'), ('dho', 'test_acc')) if r['row'] == 'dho' else ((r['row'], 'test_acc'),)
+        for col, k in cols:
+            if r['seed'] in d.setdefault(col, {}): raise ValueError(f"{r['student']} {r['fraction']} {col} seed {r['seed']} twice")
+            d[col][r['seed']] = 100 * r[k]
+        if r['row'] == 'dho': d.setdefault('ab', {})[r['seed']] = (r['a'], r['b'])
+        if 'teacher_head_test' in r: d.setdefault(f"teacher_{r['teacher_head']}", {})[r['seed']] = 100 * r['teacher_head_test']
+    return g
+
+
+def cell(d: dict | None) -> str: return mean_std(d[s] for s in sorted(d)) if d else ''
+
+
+def md(header, rows) -> list:
+    "A markdown table as lines."
+    return ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]
+
+
+def pct(f) -> str: return f'{f:.0%}'
+
+
+LITE0, MNV3, R18 = 'tf_efficientnet_lite0_in1k', 'mobilenetv3_small_100', 'resnet18'
+LONG = {LITE0: 'EfficientNet-Lite0, ImageNet-pretrained', MNV3: 'MobileNetV3-Small, scratch', R18: 'ResNet-18, scratch'}
+
+
+# ---- the README's tables, one function each (its name is the README marker) ----
+
+def demo():
+    "`vl2lite demo`, seed 0: the table the demo prints."
+    r = next(r for r in jsonl('demo.jsonl') if r['seed'] == 0)
+    ks = ['model', 'labels', 'test_acc', 'params_M', 'ms_per_image', 'ms_onnx']
+    return md(ks, [[x[k] for k in ks] for x in r['rows']])
+
+
+def demo_seeds():
+    "`vl2lite demo` over its seeds: test accuracy of each model, seed 0 and mean ± std."
+    rs = sorted(jsonl('demo.jsonl'), key=lambda r: r['seed'])
+    return md(['model', 'test_acc, seed 0', f"test_acc, seeds {', '.join(str(r['seed']) for r in rs)}"],
+              [[x['model'], x['test_acc'], mean_std(r['rows'][i]['test_acc'] for r in rs)] for i, x in enumerate(rs[0]['rows'])])
+
+
+VL2_COLS = ['ce', 'logit_kd', 'vl2lite_pairwise', 'vl2lite_pointwise', 'vl2lite_txt_only', 'vl2lite_vis_only']
+
+
+def vl2lite():
+    g = by_seed(jsonl('vl2lite_clothing.jsonl'), 'student', 'fraction', 'method')
+    rows = [(LITE0, 1.), (LITE0, .1), (MNV3, 1.), (MNV3, .1), (R18, .1)]
+    return md(['student', 'labels', 'CE only', 'CE + logit KD', 'VL2Lite pairwise', 'VL2Lite pointwise', 'L_txt only', 'L_vis only (pairwise)'],
+              [[LONG[s], pct(f)] + [cell(g.get((s, f, m))) for m in VL2_COLS] for s, f in rows])
+
+
+def vl2lite_variants():
+    g = by_seed(jsonl('vl2lite_clothing.jsonl'), 'student', 'fraction', 'method')
+    return md(['student', 'labels', 'CE only', 'pairwise on normalised features + official L_txt', 'official code (pointwise, official L_txt, schedule)'],
+              [[LONG[LITE0], '10%'] + [cell(g[(LITE0, .1, m)]) for m in ('ce', 'vl2lite_norm_official_text', 'vl2lite_official_all')]])
+
+
+def dho():
+    g = dho_summary()
+    keys = [(LITE0, .01), (LITE0, .05), (LITE0, .1), (MNV3, .01), (MNV3, .05), (MNV3, .1), (R18, .01), (R18, .1)]
+    cols = ['ce', 'single', 'dho_ce_head', 'dho_kd_head', 'dho', 'vl2lite']
+    return md(['student', 'labels', 'CE only', 'single head (CE + KD)', 'DHO CE head', 'DHO KD head', 'DHO, mixed', 'VL2Lite (labelled only)'],
+              [[LONG[s], pct(f)] + [cell(g[(s, f)].get(c)) for c in cols] for s, f in keys])
+
+
+def teacher_heads():
+    rows = json.loads((RESULTS/'teacher_heads.json').read_text())
+    g = by_seed(rows, 'fraction', 'head')
+    return md(['labels', 'zero-shot', 'Tip-Adapter', 'linear'],
+              [[pct(f)] + [cell(g[(f, h)]) for h in ('zeroshot', 'tip', 'linear')] for f in (.01, .05, .1)])
+
+
+def dho_heads():
+    g = dho_summary()
+    cols = ['ce', 'single', 'single_linear', 'vl2lite', 'vl2lite_linear', 'dho', 'dho_tip', 'dho_linear']
+    name = {LITE0: 'EfficientNet-Lite0', MNV3: 'MobileNetV3-Small, scratch'}
+    return md(['student', 'labels', 'CE only', 'single head', 'single head, linear', 'VL2Lite', 'VL2Lite, linear', 'DHO', 'DHO, Tip', 'DHO, linear'],
+              [[name[s], pct(f)] + [cell(g[(s, f)].get(c)) for c in cols] for s in (LITE0, MNV3) for f in (.01, .05, .1)])
+
+
+def kd_cost():
+    r = json.loads((RESULTS/'kd_cost.json').read_text())['rows']
+    ks = ['method', 's_per_step', 'images_per_step', 'x_ce_step', 'x_ce_per_image']
+    return md(['method', 's / step', 'images / step', 'x CE per step', 'x CE per image'], [[x.get(k, '') for k in ks] for x in r])
+
+
+OOD_ROWS = {'cls': 'L_cls only', 'mse': '+ L_mse', 'mse_cst': '+ L_mse + L_cst', 'full': '+ L_mse + L_cst + L_vlalign (full)',
+            'desc': 'full, with class descriptions'}
+
+
+def ood():
+    rows = jsonl('ood_clothing.jsonl')
+    tr = {r['row']: by_seed([x for x in rows if x['student'] == LITE0 and x['row'] == r['row']], 'row',
+                            value=lambda x: x)[(r['row'],)] for r in rows}
+    teach = lambda row, k: mean_std(tr[row][s][f'teacher_{k}'] for s in sorted(tr[row]))
+    out = [['teacher zero-shot (offline ConSE)'] + [teach('cls', k) for k in ('id', 'ood', 'all')],
+           ['teacher zero-shot, with class descriptions'] + [teach('desc', k) for k in ('id', 'ood', 'all')]]
+    for st, head in ((LITE0, '**EfficientNet-Lite0, pretrained**: '), (MNV3, '**MobileNetV3-Small, scratch**: ')):
+        for i, (row, name) in enumerate(OOD_ROWS.items()):
+            g = by_seed([r for r in rows if r['student'] == st and r['row'] == row], 'row', value=lambda x: x)[(row,)]
+            out.append([(head if i == 0 else '') + name] + [mean_std(g[s][f'student_{k}'] for s in sorted(g)) for k in ('id', 'ood', 'all')])
+    return md(['model', 'ID', 'OOD', 'all'], out)
+
+
+def lgd():
+    rows = jsonl('lgd_clothing.jsonl')
+    out = []
+    for st, name in ((MNV3, 'MobileNetV3-Small'), (R18, 'ResNet-18')):
+        for p, pname in (('none', 'none'), ('feature_kd', 'feature KD'), ('lgd', 'LGD')):
+            g = sorted((r for r in rows if r['student'] == st and r['pre'] == p), key=lambda r: r['seed'])
+            ev = [mean_std(r[k]['test_acc'] for r in g) for k in ('probe100', 'probe10', 'ft10')]
+            out.append([name, pname, '-' if p == 'none' else mean_std(r['zero_shot'] for r in g)] + ev
+                       + ['-' if p == 'none' else f"{np.median([r['pre_seconds_per_epoch'] for r in g]):.0f}"])
+    return md(['student', 'pre-training', 'zero-shot (text bank)', 'linear probe 100%', 'linear probe 10%', 'fine-tune 10%', 's/epoch'], out)
+
+
+def int8():
+    r = json.loads((RESULTS/'demo_int8.json').read_text())['int8']
+    return md(['', 'MB', 'accuracy', 'agreement with float', 'ms/image, batch 1', 'images/s, batch 32'],
+              [[k, v['mb'], v['acc'], v['agree_with_float'], v['ms_batch1'], v['img_per_s_batch32']] for k, v in r.items()])
+
+
+def latency():
+    r = json.loads((RESULTS/'latency.json').read_text())['rows']
+    return md(['model', 'input', 'params (M)', 'runtime', 'ms / image, batch 1', 'images / s, batch 32', 'file (MB)'],
+              [[x['model'], f"{x['size']} px", x['params_M'], x['runtime'], x['ms_batch1'], x['img_per_s_batch32'],
+                '' if x['file_mb'] is None else x['file_mb']] for x in r])
+
+
+TABLES = {f.__name__: f for f in (vl2lite, vl2lite_variants, dho, teacher_heads, dho_heads, kd_cost, ood, lgd, latency)}
+
+
+# ---- paired differences quoted in the README's prose ----
+
+def paired(a: dict, b: dict) -> str:
+    "'mean ± std (per seed)' of a - b over the seeds both have."
+    d = [a[s] - b[s] for s in sorted(set(a) & set(b))]
+    return f"{mean_std(d, sign=True)} ({', '.join(f'{x:+.1f}' for x in d)})" if d else ''
+
+
+def paired_differences() -> list:
+    "Every paired difference (by seed) between the rows of the DHO benchmark, and the DHO mix weights chosen."
+    out = ['# Paired differences by seed (test accuracy points), `python benchmarks/tables.py write`', '',
+           '## DHO benchmark (results/dho_clothing.jsonl): row minus row, per student and label fraction', '']
+    pairs = [('dho', 'single'), ('dho', 'ce'), ('dho_ce_head', 'ce'), ('dho', 'dho_ce_head'), ('single', 'ce'), ('vl2lite', 'ce'),
+             ('single_linear', 'single'), ('single_linear', 'ce'), ('dho_linear', 'dho'), ('dho_tip', 'dho'), ('dho_linear', 'ce'),
+             ('dho_linear', 'single_linear'), ('vl2lite_linear', 'vl2lite'), ('dho_kd_head', 'teacher_zeroshot')]
+    for (st, fr), d in sorted(dho_summary().items(), key=lambda kv: (list(LONG).index(kv[0][0]), kv[0][1])):
+        for hi, lo in pairs:
+            if hi in d and lo in d: out.append(f'- {st} {pct(fr)} {hi} - {lo}: {paired(d[hi], d[lo])}')
+        if 'ab' in d: out.append(f"- {st} {pct(fr)} dho (a, b) per seed: " + ', '.join(f'({a:g}, {b:g})' for a, b in d['ab'].values()))
+    out += ['', '## VL2Lite benchmark (results/vl2lite_clothing.jsonl): method minus CE only', '']
+    g = by_seed(jsonl('vl2lite_clothing.jsonl'), 'student', 'fraction', 'method')
+    for (st, fr, m), v in sorted(g.items(), key=lambda kv: (list(LONG).index(kv[0][0]), -kv[0][1], kv[0][2])):
+        if m != 'ce' and (st, fr, 'ce') in g: out.append(f'- {st} {pct(fr)} {m} - ce: {paired(v, g[(st, fr, "ce")])}')
+    return out
+
+
+def render() -> list:
+    out = []
+    for name, f in TABLES.items(): out += [f'<!-- table: {name} -->'] + f() + ['']
+    return out
+
+
+if __name__ == '__main__':
+    cmd = sys.argv[1] if len(sys.argv) > 1 else 'all'
+    if cmd == 'write':
+        (RESULTS/'readme_tables.md').write_text('\n'.join(render()))
+        (RESULTS/'paired_differences.md').write_text('\n'.join(paired_differences()) + '\n')
+        print('wrote', RESULTS/'readme_tables.md', 'and', RESULTS/'paired_differences.md')
+    elif cmd == 'all': print('\n'.join(render()))
+    else: print('\n'.join(TABLES[cmd]()))
