@@ -61,6 +61,14 @@ def test_export_predicts_without_index(tmp_path, mini):
 def test_show_batch_and_results_with_index_input(mini):
     import matplotlib; matplotlib.use('Agg')
     dls = table_dls(mini, size=32, bs=4, num_workers=0)
-    dls.show_batch(max_n=4)
+    import matplotlib.pyplot as plt
+    def titles(): return [a.get_title() for n in plt.get_fignums() for a in plt.figure(n).axes if a.get_title()]
+    dls.valid.show_batch(max_n=4)          # the validation order is fixed: its first images and their class names
+    x, i, y = dls.valid.one_batch()
+    assert titles() == [mini.vocab[int(t)] for t in y[:4]]   # the label, never the item index beside it
+    plt.close('all')
     learn = Learner(dls, Student('resnet18', n_classes=len(mini.vocab)), loss_func=CrossEntropyLossFlat(), cbs=ItemIndex())
-    learn.show_results(max_n=2)
+    learn.show_results(max_n=2, shuffle=False)
+    t = titles()
+    assert len(t) == 2 and all(len(s.split('\n')) == 2 and set(s.split('\n')) <= set(mini.vocab) for s in t), t   # target / prediction
+    assert [s.split('\n')[0] for s in t] == [mini.vocab[int(v)] for v in y[:2]]
