@@ -174,7 +174,7 @@ def latency():
                 '' if x['file_mb'] is None else x['file_mb']] for x in r])
 
 
-TABLES = {f.__name__: f for f in (vl2lite, vl2lite_variants, dho, teacher_heads, dho_heads, kd_cost, ood, lgd, latency)}
+TABLES = {f.__name__: f for f in (demo, demo_seeds, vl2lite, vl2lite_variants, dho, teacher_heads, dho_heads, kd_cost, ood, lgd, int8, latency)}
 
 
 # ---- paired differences quoted in the README's prose ----
