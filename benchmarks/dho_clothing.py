@@ -36,6 +36,7 @@ from vl2lite.methods.dho import dho_learner, head_logits, dho_select, dho_mix
 from vl2lite.analysis import GradientConflict
 from vl2lite.heads import learner_teacher_head
 from vl2lite_clothing import METHODS, STUDENTS, TEMPLATES, load, setup, pending
+from tables import dho_summary, cell   # one summary (and the sample std) for this report and the README
 
 ROWS = ['ce', 'single', 'dho', 'vl2lite', 'dho_tip', 'dho_linear', 'single_linear', 'vl2lite_linear']
 # <row>_<head>: the method distilling a teacher head adapted with the labelled images (vl2lite.heads) instead of zero-shot
@@ -109,22 +110,6 @@ def cmd_run(a):
               f"{r['seconds']:.0f} s", flush=True)
 
 
-def summarise(rows):
-    "{(student, fraction): {column: [test accuracies]}} with the DHO run split into its CE head, KD head and mix."
-    g = {}
-    for r in rows:
-        d = g.setdefault((r['student'], r['fraction']), {})
-        if r['row'] == 'dho':
-            for col, k in (('dho_ce_head', 'test_ce'), ('dho_kd_head', 'test_kd'), ('dho', 'test_acc')):
-                d.setdefault(col, []).append(r[k])
-            d.setdefault('ab', []).append((r['a'], r['b']))
-        else: d.setdefault(r['row'], []).append(r['test_acc'])
-        if 'teacher_head_test' in r: d.setdefault(f"teacher_{r['teacher_head']}", {})[r['seed']] = r['teacher_head_test']  # once per seed
-    for d in g.values():
-        for k in [k for k in d if k.startswith('teacher_')]: d[k] = [d[k][s] for s in sorted(d[k])]
-    return g
-
-
 def cmd_report(a):
     rows = load(a.out)
     if not rows: print('no results yet in', a.out); return
@@ -133,12 +118,9 @@ def cmd_report(a):
     print('test accuracy (%), mean +- std over seeds (n = seeds); (a, b) chosen on validation per seed')
     print('| student | labels | ' + ' | '.join(cols) + ' | (a, b) |\n|---|---|' + '---|' * (len(cols) + 1))
     order = list(STUDENTS)
-    for (st, fr), d in sorted(summarise(rows).items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
-        cells = []
-        for c in cols:
-            v = np.array(d.get(c, [])) * 100
-            cells.append('' if not len(v) else f'{v.mean():.1f}' + (f' +- {v.std(ddof=1):.1f}' if len(v) > 1 else '') + f' (n={len(v)})')
-        print(f"| {st} | {fr:.0%} | " + ' | '.join(cells) + f" | {' '.join(f'({x:g}, {y:g})' for x, y in d.get('ab', []))} |")
+    for (st, fr), d in sorted(dho_summary(rows).items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
+        cells = [cell(d.get(c)) + (f' (n={len(d[c])})' if c in d else '') for c in cols]
+        print(f"| {st} | {fr:.0%} | " + ' | '.join(cells) + f" | {' '.join(f'({x:g}, {y:g})' for x, y in d.get('ab', {}).values())} |")
 
 
 def cmd_heads(a):

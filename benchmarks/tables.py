@@ -137,15 +137,14 @@ OOD_ROWS = {'cls': 'L_cls only', 'mse': '+ L_mse', 'mse_cst': '+ L_mse + L_cst',
 
 def ood():
     rows = jsonl('ood_clothing.jsonl')
-    tr = {r['row']: by_seed([x for x in rows if x['student'] == LITE0 and x['row'] == r['row']], 'row',
-                            value=lambda x: x)[(r['row'],)] for r in rows}
-    teach = lambda row, k: mean_std(tr[row][s][f'teacher_{k}'] for s in sorted(tr[row]))
-    out = [['teacher zero-shot (offline ConSE)'] + [teach('cls', k) for k in ('id', 'ood', 'all')],
-           ['teacher zero-shot, with class descriptions'] + [teach('desc', k) for k in ('id', 'ood', 'all')]]
+    def group(st, row):   # the runs of one row, by split (a split seen twice is an error)
+        return by_seed([r for r in rows if r['student'] == st and r['row'] == row], 'row', value=lambda x: x)[(row,)]
+    def col(g, prefix, k): return mean_std(g[s][f'{prefix}_{k}'] for s in sorted(g))
+    out = [[name] + [col(group(LITE0, row), 'teacher', k) for k in ('id', 'ood', 'all')]   # the teacher is the same for every student
+           for row, name in (('cls', 'teacher zero-shot (offline ConSE)'), ('desc', 'teacher zero-shot, with class descriptions'))]
     for st, head in ((LITE0, '**EfficientNet-Lite0, pretrained**: '), (MNV3, '**MobileNetV3-Small, scratch**: ')):
         for i, (row, name) in enumerate(OOD_ROWS.items()):
-            g = by_seed([r for r in rows if r['student'] == st and r['row'] == row], 'row', value=lambda x: x)[(row,)]
-            out.append([(head if i == 0 else '') + name] + [mean_std(g[s][f'student_{k}'] for s in sorted(g)) for k in ('id', 'ood', 'all')])
+            out.append([(head if i == 0 else '') + name] + [col(group(st, row), 'student', k) for k in ('id', 'ood', 'all')])
     return md(['model', 'ID', 'OOD', 'all'], out)
 
 
