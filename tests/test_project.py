@@ -33,23 +33,51 @@ def test_every_module_comes_from_a_notebook_of_its_name():
 
 
 ALLOWED = {  # module -> vl2lite modules it may import (the direction of the data flow)
-    'core': set(), 'data': {'core'}, 'teacher': {'core', 'data'}, 'cache': {'core', 'data', 'teacher'},
+    'core': set(), 'evaluate': set(), 'data': {'core'}, 'teacher': {'core', 'data', 'evaluate'},
+    'cache': {'core', 'data', 'teacher'},
     'losses': set(), 'condense': set(), 'callbacks': {'losses', 'cache', 'teacher', 'core', 'data', 'condense'},
-    'analysis': {'core', 'teacher', 'callbacks'}, 'heads': {'core', 'teacher'},
-    'report': {'core', 'data', 'teacher', 'cache', 'analysis'},
-    'runtime': set(), 'export': {'runtime'}, 'distributed': {'core'},
+    'analysis': {'core', 'teacher', 'callbacks', 'evaluate'}, 'heads': {'core', 'teacher', 'evaluate'},
+    'report': {'core', 'data', 'teacher', 'cache', 'analysis', 'evaluate'},
+    'runtime': set(), 'export': {'runtime', 'evaluate'}, 'distributed': {'core'},
 }
+
+
+def vl2lite_imports(f: Path) -> set:
+    "The vl2lite modules a library file imports, relative imports resolved ('methods.ood' for a method module)."
+    pkg = f.relative_to(ROOT/'vl2lite').parent.parts           # () for vl2lite/x.py, ('methods',) for vl2lite/methods/x.py
+    out = set()
+    for n in ast.walk(ast.parse(f.read_text())):
+        if not isinstance(n, ast.ImportFrom): continue
+        if n.level: parts = list(pkg[:len(pkg) - (n.level - 1)]) + (n.module.split('.') if n.module else [])
+        elif n.module and n.module.startswith('vl2lite.'): parts = n.module.split('.')[1:]
+        else: continue
+        out.add('.'.join(parts[:2]) if parts and parts[0] == 'methods' else parts[0] if parts else '')
+    return out
 
 
 def test_import_directions():
     for mod, ok in ALLOWED.items():
-        f = ROOT/'vl2lite'/f'{mod}.py'
-        if not f.exists(): continue
-        tree = ast.parse(f.read_text())
-        used = {n.module.split('.')[1] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith('vl2lite.')}
+        used = vl2lite_imports(ROOT/'vl2lite'/f'{mod}.py')
         assert used <= ok, (mod, used - ok)
-    src = (ROOT/'vl2lite'/'losses.py').read_text()
-    assert 'fastai' not in src
+    assert 'fastai' not in (ROOT/'vl2lite'/'losses.py').read_text()
+
+
+def test_no_method_imports_another():
+    "Pieces several methods need live below them (heads, cache, evaluate); a method module never imports another."
+    for f in (ROOT/'vl2lite'/'methods').glob('*.py'):
+        if f.name.startswith('_'): continue
+        others = {m for m in vl2lite_imports(f) if m.startswith('methods.')} - {'methods.' + f.stem}
+        assert not others, (f.name, others)
+
+
+def test_import_checks_can_fail(tmp_path, monkeypatch):
+    monkeypatch.setattr(__import__(__name__), 'ROOT', tmp_path)
+    (tmp_path/'vl2lite'/'methods').mkdir(parents=True)
+    f = tmp_path/'vl2lite'/'methods'/'lgd.py'
+    f.write_text('from ..core import Student\nfrom .ood import embed_items\nfrom vl2lite.methods.dho import dho_mix\nimport numpy')
+    assert vl2lite_imports(f) == {'core', 'methods.ood', 'methods.dho'}
+    (tmp_path/'vl2lite'/'data.py').write_text('from .core import x\nfrom .teacher import y')
+    assert vl2lite_imports(tmp_path/'vl2lite'/'data.py') == {'core', 'teacher'}
 
 
 def test_command_line_dispatches_without_a_branch_per_method():

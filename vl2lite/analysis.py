@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from fastai.callback.core import Callback
 from .core import student_of
+from .evaluate import accuracy_pct
 
 # %% auto #0
 __all__ = ['GradientConflict', 'plot_gradient_conflict', 'preserved', 'find_target_layer', 'EmbeddingSimilarity', 'ImageTower',
@@ -267,7 +268,7 @@ def knn_accuracy(emb, y, ref_emb=None, ref_y=None, k: int = 10) -> float:
     _, nn_idx = NearestNeighbors(n_neighbors=k + loo).fit(r).kneighbors(q)
     votes = ry[nn_idx[:, 1:] if loo else nn_idx]
     pred = np.array([np.bincount(v, minlength=int(ry.max()) + 1).argmax() for v in votes])   # ties: the lowest class
-    return round(100 * float((pred == y).mean()), 1)
+    return accuracy_pct(pred, y)
 
 # %% ../nbs/20_analysis.ipynb #a426c199
 def reduce_2d(X: np.ndarray, reducer: str = 'umap', seed: int = 0, n_neighbors: int = 15) -> np.ndarray:

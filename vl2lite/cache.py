@@ -17,8 +17,8 @@ from .data import ImageTable
 from .teacher import Teacher
 
 # %% auto #0
-__all__ = ['file_identity', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'item_embeddings', 'zero_shot_eval', 'cache_info',
-           'cache_clear']
+__all__ = ['file_identity', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'teacher_source', 'item_embeddings',
+           'zero_shot_eval', 'cache_info', 'cache_clear']
 
 # %% ../nbs/03_cache.ipynb #5bb46177
 def file_identity(path, mode: str = 'stat') -> str:
@@ -151,6 +151,22 @@ class OnTheFlyTeacher:
     def __call__(self, idx, x):
         if self.teacher.device != x.device: self.teacher.to(x.device)
         return self.teacher.encode_images(self.teacher.prepare(x, self.stats))
+
+# %% ../nbs/03_cache.ipynb #57ff590a
+def teacher_source(teacher: Teacher, table: ImageTable | None, idxs=(), cache: TeacherCache | None = None,
+                   cache_dir='~/.cache/vl2lite/teacher', on_the_fly: bool = False, stats=None, view: int | str = 0,
+                   show_progress: bool = True) -> tuple:
+    """(source, cache) of the teacher's embeddings of `table`'s items for a method's callbacks: `OnTheFlyTeacher` (and no
+    cache) when `on_the_fly` (`stats`: the student's normalisation), else a `CachedTeacher` over `cache` (or a new one in
+    `cache_dir`), which must hold `teacher`, re-indexed by `table` and filled for `idxs` first."""
+    if on_the_fly: return OnTheFlyTeacher(teacher, stats), None
+    if cache is None:
+        if table is None: raise ValueError("a cached teacher needs DataLoaders from table_dls (or on_the_fly=True)")
+        cache = TeacherCache(teacher, table, root=cache_dir)
+    elif cache.teacher.fingerprint() != teacher.fingerprint(): raise ValueError("the cache holds another teacher's embeddings")
+    if table is not None: cache = cache.for_table(table)
+    cache.fill(np.asarray(idxs, dtype=np.int64), show_progress=show_progress)
+    return CachedTeacher(cache, view), cache
 
 # %% ../nbs/03_cache.ipynb #3a16adaa
 def item_embeddings(teacher: Teacher, table: ImageTable, idxs, cache: TeacherCache | None = None,

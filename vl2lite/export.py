@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from .runtime import OnnxClassifier, preprocess
+from .evaluate import accuracy_pct
 
 # %% auto #0
 __all__ = ['DeployModel', 'deploy_spec', 'latency', 'export_student']
@@ -116,8 +117,8 @@ def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscr
             p = c.run(xb.numpy())
             row = dict(file=str(out/f'{name}.onnx' if k == 'float' else f8), mb=round(os.path.getsize(out/f'{name}.onnx' if k == 'float' else f8) / 2**20, 2))
             row['ms_batch1'], row['img_per_s_batch32'] = latency(c.run, x1, xq)
-            row['agree_with_float'] = round(100 * float((p.argmax(1) == rows.get('float', {}).get('_pred', p.argmax(1))).mean()), 1)
-            if labels is not None: row['acc'] = round(100 * float((p.argmax(1) == np.asarray(labels)).mean()), 1)
+            row['agree_with_float'] = accuracy_pct(p, rows.get('float', {}).get('_pred', p.argmax(1)))
+            if labels is not None: row['acc'] = accuracy_pct(p, labels)
             row['_pred'] = p.argmax(1); rows[k] = row
         for r in rows.values(): r.pop('_pred')
         res['files']['onnx_int8'] = str(f8); res['int8'] = rows

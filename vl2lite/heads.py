@@ -13,11 +13,12 @@ import torch.nn.functional as F
 from torch import nn
 from .core import Student
 from .teacher import Teacher, text_bank, check_classnames, zero_shot_logits
+from .evaluate import accuracy_pct
 
 # %% auto #0
 __all__ = ['TEACHER_HEADS', 'Projection', 'OpenVocabStudent', 'ZeroShotHead', 'TipAdapterHead', 'LinearHead', 'fit_linear_head',
-           'teacher_head', 'adapted_teacher', 'adapted_teacher_acc', 'learner_teacher_head', 'teacher_head_result',
-           'teacher_head_rows']
+           'teacher_head', 'teacher_logit_scale', 'adapted_teacher', 'adapted_teacher_acc', 'learner_teacher_head',
+           'teacher_head_result', 'teacher_head_rows']
 
 # %% ../nbs/07_heads.ipynb #d3a6f94f
 class Projection(nn.Module):
@@ -165,6 +166,11 @@ def teacher_head(kind: str, W, emb=None, labels=None, logit_scale: float = 100.,
     return head
 
 # %% ../nbs/07_heads.ipynb #853062d5
+def teacher_logit_scale(teacher: Teacher) -> float:
+    "The scale of a teacher head's zero-shot logits: the teacher's own (CLIP's learnt ~100), 100 where it has none or it is unbounded."
+    s = float(getattr(teacher, 'logit_scale', 100.))
+    return s if s < 1e3 else 100.
+
 def adapted_teacher(kind: str, W, cache, table, idxs, logit_scale: float = 100., **kwargs) -> nn.Module | None:
     """The teacher head `kind` fitted on the cached teacher embeddings (`cache.lookup`) and labels of the items `idxs` of
     `table`, each item once; `None` for 'zeroshot' (the methods' own zero-shot path)."""
@@ -178,7 +184,7 @@ def adapted_teacher(kind: str, W, cache, table, idxs, logit_scale: float = 100.,
 def adapted_teacher_acc(head: nn.Module, cache, table, idxs) -> float:
     "Accuracy (%) of a teacher head on the items `idxs` of `table`, from their cached embeddings."
     with torch.no_grad(): logits = head(cache.lookup(idxs))
-    return round(100 * float((logits.argmax(-1) == torch.as_tensor(table.targets(idxs))).float().mean()), 1)
+    return accuracy_pct(logits, table.targets(idxs))
 
 # %% ../nbs/07_heads.ipynb #a4bede25
 def learner_teacher_head(learn) -> nn.Module | None:

@@ -16,8 +16,7 @@ from .cache import zero_shot_eval
 from .data import items_dl
 
 # %% auto #0
-__all__ = ['Report', 'check_report', 'training_history', 'plot_training', 'student_outputs', 'per_class_acc', 'plot_per_class',
-           'run_report']
+__all__ = ['Report', 'check_report', 'training_history', 'plot_training', 'student_outputs', 'plot_per_class', 'run_report']
 
 # %% ../nbs/21_report.ipynb #dd5daa48
 _CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -133,13 +132,7 @@ def student_outputs(learn, table, idxs, bs: int | None = None) -> dict:
     out['y'] = torch.as_tensor(table.targets(idxs))
     return out
 
-def per_class_acc(cm) -> np.ndarray:
-    "Accuracy (%) of every class (rows of a confusion matrix; NaN for a class without test images)."
-    cm = np.asarray(cm, dtype=float); n = cm.sum(1)
-    return np.where(n > 0, 100 * np.diag(cm) / np.maximum(n, 1), np.nan)
-
-def _confusion(y, p, C):
-    cm = np.zeros((C, C), np.int64); np.add.at(cm, (np.asarray(y), np.asarray(p)), 1); return cm
+from .evaluate import per_class_acc, confusion, accuracy_pct   # written once, below the methods
 
 def plot_per_class(cms: dict, vocab):
     "Per-class accuracy of several models (name -> confusion matrix) as grouped bars, then their confusion matrices."
@@ -187,7 +180,7 @@ def run_report(path, learn, table, teacher, classnames, templates, cache=None, t
     out = dict()
     if len(te):
         so, zs = student_outputs(learn, table, te), zero_shot_eval(teacher, table, 'test', classnames, templates, cache=cache, show_progress=show_progress)
-        y = so['y'].numpy(); cm_s = _confusion(y, so['logits'].argmax(-1).numpy(), C)
+        y = so['y'].numpy(); cm_s = confusion(y, so['logits'], C)
         out.update(student_test_acc=round(100 * float(np.trace(cm_s)) / len(y), 1), teacher_test_acc=round(100 * zs['acc'], 1))
         rep.heading('Per class (test split)')
         rep.figure(plot_per_class({'student': cm_s, 'teacher zero-shot': zs['confusion']}, vocab),

@@ -17,6 +17,7 @@ import open_clip
 from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES, SIMPLE_IMAGENET_TEMPLATES, IMAGENET_CLASSNAMES
 from .core import get_device, create_timm_model, progress
 from .data import ImageTable
+from .evaluate import confusion
 
 # %% auto #0
 __all__ = ['TEMPLATE_SETS', 'DATASET_TEMPLATES', 'Teacher', 'register_tiny_openclip', 'OpenCLIPTeacher', 'resolve_templates',
@@ -330,7 +331,7 @@ def zero_shot_report(image_emb, text_emb, targets, vocab=None) -> dict:
     "Accuracy, mean per-class accuracy, confusion matrix (rows: true class) and predictions."
     pred = zero_shot_logits(image_emb, text_emb).argmax(-1).cpu().numpy()
     y = np.asarray(targets); C = text_emb.shape[0]
-    cm = np.zeros((C, C), dtype=np.int64); np.add.at(cm, (y, pred), 1)
+    cm = confusion(y, pred, C)
     per_class = np.array([cm[c, c] / cm[c].sum() for c in range(C) if cm[c].sum()])
     return dict(acc=float((pred == y).mean()), mean_class_acc=float(per_class.mean()), confusion=cm, preds=pred, vocab=vocab)
 

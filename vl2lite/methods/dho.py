@@ -144,7 +144,7 @@ def select_mix(learn, dl=None, **grid) -> tuple:
 
 # %% ../../nbs/11_dho.ipynb #4e65401a
 from ..heads import TipAdapterHead as TipAdapterLogits   # one implementation, shared with every method that needs a teacher head
-from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows
+from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows, teacher_logit_scale
 
 
 # %% ../../nbs/11_dho.ipynb #85bcf053
@@ -155,7 +155,7 @@ from fastai.vision.core import imagenet_stats
 from pathlib import Path
 from ..data import table_dls, labelled_split, cycle_items, add_unlabelled, ItemIndex
 from ..teacher import text_bank, check_classnames
-from ..cache import TeacherCache, CachedTeacher
+from ..cache import TeacherCache, teacher_source
 from ..callbacks import TeacherEmbeddings, accuracy_metric
 
 def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, seed: int = 0, labelled=None, unlabelled=None,
@@ -188,16 +188,14 @@ def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, 
                      unlabelled_ok=True, **kw).train
     names = check_classnames(list(table.vocab) if classnames is None else classnames, table.vocab)
     W = text_bank(teacher, names, templates).cpu()
-    if cache is None: cache = TeacherCache(teacher, table, root=cache_dir)
-    elif cache.teacher.fingerprint() != teacher.fingerprint(): raise ValueError("the cache holds another teacher's embeddings")
-    cache.fill(np.concatenate([labelled, unlabelled, table.idxs('valid')]))
-    scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
+    source, cache = teacher_source(teacher, table, np.concatenate([labelled, unlabelled, table.idxs('valid')]), cache, cache_dir)
+    scale = teacher_logit_scale(teacher)
     if tip_adapter is not None: teacher_head = 'tip'
     head = adapted_teacher(teacher_head, W, cache, table, labelled, logit_scale=scale, **(tip_adapter or {}))
     logits = W if head is None else head
     st = student if isinstance(student, DualHeadStudent) else DualHeadStudent(student, n_classes=len(table.vocab), pretrained=pretrained)
     if init_heads_from_text: st.init_heads_from_text(W)
-    cbs = [ItemIndex(), UnlabelledBatches(dl_u), TeacherEmbeddings(CachedTeacher(cache)),
+    cbs = [ItemIndex(), UnlabelledBatches(dl_u), TeacherEmbeddings(source),
            DualHeadKD(logits, lam=lam, T=T, logit_scale=scale, single_head=single_head)]
     cbs += listify(learner_kwargs.pop('cbs', None))
     return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=[accuracy_metric()] if metrics is None else metrics, cbs=cbs, **learner_kwargs)
@@ -227,7 +225,7 @@ def build(s) -> Learner:
                        stats=s.stats, cache=s.cache, num_workers=0, preload=s.preload, device=get_device(s.device), path=s.out,
                        teacher_head=s.options.get('teacher_head', 'zeroshot'))
 
-def _acc(logits, y): return round(100 * float((logits.argmax(-1) == y).float().mean()), 1)
+from ..evaluate import accuracy_pct
 
 def evaluate(learn: Learner, s) -> dict:
     "Test accuracy (%) once; for 'dho' (a, b) chosen on validation first, and each head alone."
@@ -235,10 +233,10 @@ def evaluate(learn: Learner, s) -> dict:
     if s.method == 'dho':
         ce, kd, yt = head_logits(learn.model, test_dl)
         a, b, va = select_mix(learn)
-        extra = dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=_acc(ce, yt), test_acc_kd_head=_acc(kd, yt))
+        extra = dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=accuracy_pct(ce, yt), test_acc_kd_head=accuracy_pct(kd, yt))
     extra.update(teacher_head_result(learn, s.options.get('teacher_head'), s.cache, s.table, s.table.idxs('test')))   # an adapted teacher's own accuracy
     with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
-    return dict(test_acc=_acc(p, y), n_unlabelled=int(len(s.unlab_idx)), **extra)
+    return dict(test_acc=accuracy_pct(p, y), n_unlabelled=int(len(s.unlab_idx)), **extra)
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table."

@@ -21,10 +21,11 @@ from fastcore.basics import store_attr, listify
 from ..core import Student, seed_everything, student_of
 from ..data import ImageTable, ItemIndex, table_dls, items_dl
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
-from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
+from ..cache import TeacherCache, teacher_source
 from ..losses import lgd_visual_loss, lgd_text_loss
 from ..heads import OpenVocabStudent
 from ..callbacks import TeacherEmbeddings, TermMetric, CosineFeatureKD, accuracy_metric
+from ..evaluate import accuracy_pct, mean_class_acc, embed_items
 
 # %% auto #0
 __all__ = ['PRETRAIN_METHODS', 'VisualSemanticsBank', 'no_label_loss', 'LGDDistill', 'pretrain_learner', 'save_backbone',
@@ -119,13 +120,7 @@ def pretrain_learner(table: ImageTable, student='resnet18', teacher: Teacher | N
     if num_workers is not None: kw['num_workers'] = num_workers
     dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, valid_idx=valid_idx, stats=stats,
                     unlabelled_ok=True, **kw)
-    if on_the_fly: source = OnTheFlyTeacher(teacher, stats)
-    else:
-        if cache is None: cache = TeacherCache(teacher, table, root=cache_dir)
-        elif cache.teacher.fingerprint() != teacher.fingerprint(): raise ValueError("the cache holds another teacher's embeddings")
-        cache = cache.for_table(table)
-        cache.fill(np.concatenate([train_idx, valid_idx]))
-        source = CachedTeacher(cache, view)
+    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, valid_idx]), cache, cache_dir, on_the_fly, stats, view)
     cb = LGDDistill(a, tau_s, tau_t, mask_unseen) if method == 'lgd' else CosineFeatureKD('proj')
     metrics = [TermMetric(cb, 'L_vis'), TermMetric(cb, 'L_tex')] if method == 'lgd' else [TermMetric(cb, 'value', 'L_cos')]
     labelled_valid = all(table.labels[i] is not None for i in valid_idx) and (classnames is None or len(names) == len(table.vocab))
@@ -159,12 +154,11 @@ def backbone_features(model: nn.Module | Student, table: ImageTable, idxs, size:
 
 def student_zero_shot(model: OpenVocabStudent, table: ImageTable, split: str = 'test', size: int = 128, stats=imagenet_stats) -> dict:
     "Accuracy and mean per-class accuracy (%) of `model`'s logits through its class bank on `split`."
-    from vl2lite.methods.ood import embed_items, mean_class_acc
     idxs = table.idxs(split)
     if len(model.W) != len(table.vocab): raise ValueError(f"the student holds {len(model.W)} classes, the table {len(table.vocab)}")
     emb = embed_items(model, items_dl(_eval_dls(table, size, stats), table, idxs, with_labels=False))
     pred, y = zero_shot_logits(emb, model.W.cpu()).argmax(-1).numpy(), table.targets(idxs)
-    return dict(acc=round(100 * float((pred == y).mean()), 1), mean_class_acc=round(mean_class_acc(pred, y), 1))
+    return dict(acc=accuracy_pct(pred, y), mean_class_acc=round(mean_class_acc(pred, y), 1))
 
 def linear_probe(model: nn.Module | Student, table: ImageTable, train_idx=None, size: int = 128, stats=imagenet_stats,
                  Cs=(0.001, 0.01, 0.1, 1., 10.), max_iter: int = 2000, feats: dict | None = None) -> dict:
@@ -190,7 +184,7 @@ def linear_probe(model: nn.Module | Student, table: ImageTable, train_idx=None, 
         va = float((clf.predict(Xva) == yva).mean())
         if best is None or va > best[1]: best = (C, va, clf)
     C, va, clf = best
-    return dict(C=C, valid_acc=round(100 * va, 1), test_acc=round(100 * float((clf.predict(Xte) == yte).mean()), 1), n_train=int(len(train_idx)))
+    return dict(C=C, valid_acc=round(100 * va, 1), test_acc=accuracy_pct(clf.predict(Xte), yte), n_train=int(len(train_idx)))
 
 def fine_tune(arch: str, table: ImageTable, pretrained: bool | str | Path = False, train_idx=None, epochs: int = 10, lr: float = 2e-3,
               size: int = 128, bs: int = 64, stats=imagenet_stats, seed: int = 0, preload: bool | int = False, path=None, cbs=None) -> dict:
@@ -211,7 +205,7 @@ def fine_tune(arch: str, table: ImageTable, pretrained: bool | str | Path = Fals
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(dls, table, table.idxs('test')))
     (Path(learn.path)/learn.model_dir/f'{fname}.pth').unlink(missing_ok=True)
     return dict(valid_acc=round(100 * max(curve), 1), best_epoch=int(np.argmax(curve)) + 1,
-                test_acc=round(100 * float((p.argmax(-1) == y).float().mean()), 1), n_train=int(len(train_idx)))
+                test_acc=accuracy_pct(p, y), n_train=int(len(train_idx)))
 
 # %% ../../nbs/13_lgd.ipynb #a83299ee
 def pretrain_table(folder, classnames=None) -> ImageTable:

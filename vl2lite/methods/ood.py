@@ -19,16 +19,16 @@ from fastai.vision.core import imagenet_stats
 from fastcore.basics import store_attr, listify
 from ..data import ImageTable, ItemIndex, table_dls, items_dl
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
-from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
+from ..cache import TeacherCache, teacher_source
 from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss
-from ..heads import OpenVocabStudent, TEACHER_HEADS, adapted_teacher, learner_teacher_head
+from ..heads import OpenVocabStudent, TEACHER_HEADS, adapted_teacher, learner_teacher_head, teacher_logit_scale
 from ..core import student_of
 from ..callbacks import TeacherEmbeddings, TermMetric, accuracy_metric
 
 # %% auto #0
 __all__ = ['VARIANTS', 'MONITOR', 'TERMS', 'read_descriptions', 'load_descriptions', 'base_novel_split', 'class_subset',
-           'OODDistill', 'ood_metrics', 'ood_learner', 'embed_items', 'mean_class_acc', 'ood_evaluate',
-           'retarget_learner', 'check', 'train_table', 'build', 'evaluate', 'describe']
+           'OODDistill', 'ood_metrics', 'ood_learner', 'ood_evaluate', 'retarget_learner', 'check', 'train_table',
+           'build', 'evaluate', 'describe']
 
 # %% ../../nbs/12_ood.ipynb #df282807
 def read_descriptions(descriptions: dict | str | Path) -> dict:
@@ -144,16 +144,10 @@ def ood_learner(table: ImageTable, student='resnet18', teacher: Teacher | None =
     kw = dict(preload=preload, device=device)
     if num_workers is not None: kw['num_workers'] = num_workers
     dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, stats=stats, **kw)
-    if on_the_fly: source = OnTheFlyTeacher(teacher, stats)
-    else:
-        if cache is None: cache = TeacherCache(teacher, table, root=cache_dir)
-        elif cache.teacher.fingerprint() != teacher.fingerprint(): raise ValueError("the cache holds another teacher's embeddings")
-        cache = cache.for_table(table)
-        cache.fill(np.concatenate([train_idx, dls.valid_idx]))
-        source = CachedTeacher(cache)
+    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, dls.valid_idx]), cache, cache_dir, on_the_fly, stats)
     if teacher_head != 'zeroshot' and not vlalign: raise ValueError("a teacher head changes L_vlalign only, and its weight is 0")
-    scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
-    head = adapted_teacher(teacher_head, W, None if on_the_fly else cache, table, train_idx, logit_scale=scale)
+    scale = teacher_logit_scale(teacher)
+    head = adapted_teacher(teacher_head, W, cache, table, train_idx, logit_scale=scale)
     cb = OODDistill(cls, mse, cst, vlalign, k, filter_wrong, mse_mode, cst_mode, head=head, head_scale=scale)
     metrics = [accuracy_metric(), BalancedAccuracy()] if metrics is None else list(metrics)
     if log_terms: metrics += ood_metrics(cb)
@@ -161,16 +155,7 @@ def ood_learner(table: ImageTable, student='resnet18', teacher: Teacher | None =
     return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=metrics, cbs=cbs, **learner_kwargs)
 
 # %% ../../nbs/12_ood.ipynb #59655b71
-@torch.no_grad()
-def embed_items(model: OpenVocabStudent, dl) -> torch.Tensor:
-    "(N, embed_dim) normalised student embeddings of every batch of `dl`, in order."
-    model.eval()
-    return torch.cat([model.embed(b[0].as_subclass(torch.Tensor)).cpu() for b in dl])
-
-def mean_class_acc(pred, y) -> float:
-    "Mean over the classes present in `y` of the accuracy on that class's items (%)."
-    pred, y = np.asarray(pred), np.asarray(y)
-    return float(100 * np.mean([(pred[y == c] == c).mean() for c in np.unique(y)]))
+from ..evaluate import embed_items, mean_class_acc   # written once, below the methods
 
 def _tasks(emb, W_all, table, idxs, base, novel):
     "ID / OOD / all mean per-class accuracies of embeddings `emb` of items `idxs`."

@@ -16,10 +16,10 @@ from fastai.metrics import accuracy
 from ..core import Student
 from ..data import ItemIndex
 from ..teacher import Teacher, text_bank, check_classnames
-from ..cache import TeacherCache, CachedTeacher, OnTheFlyTeacher
+from ..cache import TeacherCache, teacher_source
 from ..condense import Condenser, TextClassifier
 from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, TermMetric, vl2lite_metrics, accuracy_metric
-from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows
+from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows, teacher_logit_scale
 
 # %% auto #0
 __all__ = ['VARIANTS', 'MONITOR', 'vl2lite_learner', 'check', 'train_table', 'build', 'evaluate', 'describe']
@@ -47,19 +47,11 @@ def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher |
     if method != 'ce':
         if teacher is None: raise ValueError(f"method {method!r} needs a teacher")
         W = text_bank(teacher, names, templates).cpu()
-        if on_the_fly:
-            source = OnTheFlyTeacher(teacher, getattr(dls, 'norm_stats', None))
-        else:
-            if cache is None:
-                if getattr(dls, 'table', None) is None: raise ValueError("a cached teacher needs DataLoaders from table_dls (or on_the_fly=True)")
-                cache = TeacherCache(teacher, dls.table, root=cache_dir)
-            elif cache.teacher.fingerprint() != teacher.fingerprint(): raise ValueError("the cache holds another teacher's embeddings")
-            need = np.concatenate([dls.train_idx, dls.valid_idx if log_valid_kd else []]).astype(np.int64)
-            cache.fill(need)
-            source = CachedTeacher(cache)
+        need = () if on_the_fly else np.concatenate([dls.train_idx, dls.valid_idx if log_valid_kd else []])
+        source, cache = teacher_source(teacher, getattr(dls, 'table', None), need, cache, cache_dir, on_the_fly, getattr(dls, 'norm_stats', None))
         cbs.append(TeacherEmbeddings(source, valid=log_valid_kd))
-        scale = teacher.logit_scale if teacher.logit_scale < 1e3 else 100.
-        head = adapted_teacher(teacher_head, W, None if on_the_fly else cache, getattr(dls, 'table', None),
+        scale = teacher_logit_scale(teacher)
+        head = adapted_teacher(teacher_head, W, cache, getattr(dls, 'table', None),
                               getattr(dls, 'train_idx', ()), logit_scale=scale)   # zero-shot reads neither (any DataLoaders)
         if method == 'vl2lite':
             d_T, d_S = teacher.embed_dim, st.feature_dim
@@ -105,12 +97,12 @@ def build(s) -> Learner:
                            classnames=s.names_of(s.train_table.vocab), templates=s.templates, cache=s.cache, log_valid_kd=False, path=s.out,
                            teacher_head=s.options.get('teacher_head', 'zeroshot'))
 
-def _acc(logits, y): return round(100 * float((logits.argmax(-1) == y).float().mean()), 1)
+from ..evaluate import accuracy_pct
 
 def evaluate(learn: Learner, s) -> dict:
     "Test accuracy (%), once."
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(learn.dls, s.table, s.table.idxs('test')))
-    return dict(test_acc=_acc(p, y), **teacher_head_result(learn, s.options.get('teacher_head'), s.cache, s.table, s.table.idxs('test')))
+    return dict(test_acc=accuracy_pct(p, y), **teacher_head_result(learn, s.options.get('teacher_head'), s.cache, s.table, s.table.idxs('test')))
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table."
