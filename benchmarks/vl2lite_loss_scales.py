@@ -2,12 +2,13 @@
 
     VL2LITE_DATA=../shared/data python benchmarks/vl2lite_loss_scales.py [--student mobilenetv3_small_100]
 
-Prints the student's feature norms and in-batch distances next to the condensed teacher embeddings',
+Prints, and writes to `results/vl2lite_loss_scales.txt` (`--out`), the student's feature norms and in-batch distances next to the condensed teacher embeddings',
 the values of L_vis (pairwise raw / pairwise on normalised student features / pointwise), how peaked the
 teacher's L_txt target is with the paper's scale and the official 1/0.07 scale, L_txt both ways, the CE
 and the logit-KD term: what decides whether a term carries signal or swamps the CE.
 """
 import argparse
+from pathlib import Path
 import torch, torch.nn.functional as F
 from vl2lite.core import seed_everything
 from vl2lite.data import scan_folder, clothing_path, table_dls, labelled_split
@@ -17,10 +18,11 @@ from vl2lite.losses import visual_kd_loss, text_kd_loss, kd_kl_loss
 from vl2lite.methods.vl2lite import vl2lite_learner
 
 ap = argparse.ArgumentParser(); ap.add_argument('--student', default='mobilenetv3_small_100'); ap.add_argument('--seed', type=int, default=0)
+ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'vl2lite_loss_scales.txt'))
 a = ap.parse_args()
 table = scan_folder(clothing_path(), verify=False)
 teacher = ConSETeacher.from_pretrained_packages('lite2')
-cache = TeacherCache(teacher, table)
+cache = TeacherCache(teacher, table).fill()   # a no-op when the cache is full
 seed_everything(a.seed)
 dls = table_dls(table, size=128, bs=64, train_idx=labelled_split(table, 0.1, a.seed)[0], num_workers=0)
 learn = vl2lite_learner(dls, a.student, teacher, templates='clothing', cache=cache, log_valid_kd=False)
@@ -48,5 +50,6 @@ with torch.no_grad():
         ('logit-KD target max prob (100 cos / 2)', (zl / 2).softmax(-1).max(1).values.mean()),
         ('logit-KD term', kd_kl_loss(zl, logits, 2.)),
     ]
-print(f'{a.student}, one batch of {len(y)} labelled clothing images, seed {a.seed}')
-for k, v in rows: print(f'{k:48s} {float(v):8.4f}')
+lines = [f'{a.student}, one batch of {len(y)} labelled clothing images at 128 px, seed {a.seed}'] + [f'{k:48s} {float(v):8.4f}' for k, v in rows]
+print('\n'.join(lines))
+Path(a.out).write_text('\n'.join(lines) + '\n')

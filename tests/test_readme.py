@@ -126,3 +126,59 @@ def test_unmarked_table_and_unsourced_number_fail():
     assert tables.mean_std([1, 2, 3]) == '2.0 ± 1.0'   # the sample std (ddof=1): population std would give 0.8
     assert tables.mean_std([5.]) == '5.0 (n=1)' and tables.mean_std([]) == ''
     assert tables.mean_std([-1., -3.], sign=True) == '-2.0 ± 1.4'
+
+
+# The docs pages that report results: tutorials, analysis notebooks and the home page.
+DOC_PAGES = sorted((ROOT/'nbs'/'tutorials').glob('*.ipynb')) + sorted((ROOT/'nbs'/'analysis').glob('*.ipynb')) + [ROOT/'nbs'/'index.ipynb']
+SPREAD = re.compile(r'[+-]?\d+\.\d+ ± \d+\.\d+')
+
+
+def page_parts(path: Path) -> tuple:
+    "(markdown text of a notebook, the text of its stored outputs)."
+    import json
+    nb = json.loads(path.read_text())
+    md = '\n'.join(''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown')
+    outs = []
+    for c in nb['cells']:
+        for o in c.get('outputs', []):
+            outs.append(''.join(o.get('text', '')))
+            outs += [''.join(v) if isinstance(v, list) else str(v) for k, v in o.get('data', {}).items() if k.startswith('text/')]
+    return md, '\n'.join(outs)
+
+
+def result_text() -> str:
+    return ' '.join(p.read_text() for p in (ROOT/'benchmarks'/'results').iterdir() if p.suffix in ('.md', '.txt', '.json', '.jsonl'))
+
+
+def spread_errors(text: str, where: str, own: set = frozenset()) -> list:
+    "Every 'mean ± std' in `text` (outside code) that no result file writes as such (nor the page's own outputs, `own`)."
+    have = result_text()
+    found = SPREAD.findall(re.sub(r'```.*?```', '', text, flags=re.S))
+    return [f'{where}: {s}' for s in found if s.lstrip('+-') not in have and not set(re.findall(r'\d+\.\d+', s)) <= own]
+
+
+def test_docs_pages_numbers_come_from_results_or_their_own_outputs():
+    "A number in a docs page's prose is a measured one: in a result file, or printed by the page's own cells."
+    have, bad = result_numbers(), []
+    for p in DOC_PAGES:
+        md, out = page_parts(p)
+        own = set(re.findall(r'\d+\.\d+', out))
+        bad += [f'{p.relative_to(ROOT)}: {n}' for _, n in prose_numbers(md) if n.lstrip('+-') not in have | own]
+        bad += spread_errors(md, str(p.relative_to(ROOT)), own)
+    assert not bad, 'numbers in docs pages that neither a result file nor the page itself holds:\n' + '\n'.join(bad)
+
+
+def test_readme_spreads_are_written_as_such_in_result_files():
+    assert not (e := spread_errors(README, 'README')), '\n'.join(e)
+
+
+def test_named_result_files_exist():
+    "Every `benchmarks/results/...` file the README or a docs page names is committed."
+    texts = {'README': README} | {str(p.relative_to(ROOT)): page_parts(p)[0] for p in DOC_PAGES}
+    missing = [f'{w}: {f}' for w, t in texts.items() for f in re.findall(r'benchmarks/results/[\w.\-]+\w', t) if not (ROOT/f).exists()]
+    assert not missing, 'result files named but not committed:\n' + '\n'.join(missing)
+
+
+def test_docs_checks_can_fail():
+    assert spread_errors('we got 12.3 ± 45.6 here', 'x') == ['x: 12.3 ± 45.6']
+    assert spread_errors('```\n12.3 ± 45.6\n```', 'x') == []
