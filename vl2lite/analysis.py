@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from fastai.callback.core import Callback
 from .core import student_of
+from .runtime import open_rgb
 from .evaluate import accuracy_pct
 
 # %% auto #0
@@ -209,7 +210,7 @@ def load_images(paths, size: int = 224, stats=None) -> tuple[torch.Tensor, torch
     ims = []
     for p in paths:
         try:
-            with Image.open(p) as im: im = im.convert('RGB')
+            im = open_rgb(p)
         except Exception as e: raise ValueError(f"cannot read image {p}: {type(e).__name__}: {e}") from None
         ims.append(TF.to_tensor(TF.center_crop(TF.resize(im, size, antialias=True), size)))
     if not ims: raise ValueError("no images given")

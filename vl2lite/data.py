@@ -24,12 +24,13 @@ from fasttransform import Transform
 from fastai.vision.core import imagenet_stats
 from fastai.callback.core import Callback
 from .core import progress
+from .runtime import open_rgb
 
 
 # %% auto #0
 __all__ = ['CLOTHING_URL', 'CLOTHING_CLASSES', 'CLOTHING_NAMES', 'SPLIT_NAMES', 'data_dir', 'clothing_path', 'ImageTable',
            'scan_folder', 'labelled_split', 'add_unlabelled', 'cycle_items', 'TensorItemIdx', 'batch_index',
-           'ItemIndex', 'load_small', 'PreloadedImages', 'default_tfms', 'table_dls', 'items_dl']
+           'ItemIndex', 'load_small', 'OpenRGB', 'PreloadedImages', 'default_tfms', 'table_dls', 'items_dl']
 
 # %% ../nbs/01_data.ipynb #fbfbcbda
 CLOTHING_URL = 'https://github.com/alexeygrigorev/clothing-dataset-small/archive/refs/heads/master.zip'
@@ -231,13 +232,15 @@ class ItemIndex(Callback):
 
 # %% ../nbs/01_data.ipynb #989f1494
 def load_small(path, short: int) -> Image.Image:
-    "Decode the image at `path` as RGB with its short side resized to `short` px (JPEG draft decoding when smaller)."
-    im = Image.open(path)
-    im.draft('RGB', (short, short))
-    im = im.convert('RGB')
+    "Decode the image at `path` as RGB (`open_rgb`) with its short side resized to `short` px (JPEG draft decoding when smaller)."
+    im = open_rgb(path, short)
     w, h = im.size
     r = short / min(w, h)
     return im.resize((max(1, round(w * r)), max(1, round(h * r))), Image.BILINEAR) if r != 1 else im
+
+class OpenRGB:
+    "Getter: the image at a path decoded by `open_rgb` (16-bit, transparent, EXIF-rotated images done right); other items pass."
+    def __call__(self, p): return open_rgb(p) if isinstance(p, (str, Path)) else p
 
 class PreloadedImages:
     "Getter: the image of a path, decoded once into memory at short side `short` px (others read from disk)."
@@ -248,7 +251,7 @@ class PreloadedImages:
         self.mem = {p: load_small(p, short) for p in it}
     def __call__(self, p):
         im = self.mem.get(str(p))
-        return p if im is None else im.copy()
+        return OpenRGB()(p) if im is None else im.copy()
     def __getstate__(self): return {'short': self.short, 'mem': {}}   # an exported learner carries no images
 
 # %% ../nbs/01_data.ipynb #0fb60b33
@@ -273,7 +276,7 @@ def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, 
     item_tfms, batch_tfms = (it if item_tfms is None else item_tfms), (bt if batch_tfms is None else batch_tfms)
     items = [table.paths[i] for i in np.concatenate([train_idx, valid_idx])]
     blocks, getters = [ImageBlock], [None]
-    if preload: getters[0] = PreloadedImages(items, int(1.5 * size) if preload is True else int(preload))
+    getters[0] = PreloadedImages(items, int(1.5 * size) if preload is True else int(preload)) if preload else OpenRGB()
     if with_index: blocks.append(TransformBlock(type_tfms=_IndexOf(table.paths))); getters.append(None)
     blocks.append(CategoryBlock(vocab=table.vocab)); getters.append(_LabelOf(table.paths, table.labels, table.vocab[0]))
     n_tr = len(train_idx)

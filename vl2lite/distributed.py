@@ -15,7 +15,8 @@ from fastai.distributed import DistributedDL
 import fastai.distributed  # Learner.distrib_ctx
 
 # %% auto #0
-__all__ = ['world', 'is_main', 'init_distributed', 'rank0_first', 'shard', 'distributed', 'alone', 'per_process_bs']
+__all__ = ['world', 'is_main', 'init_distributed', 'rank0_first', 'shard', 'distributed', 'alone', 'per_process_bs',
+           'check_sync_bn']
 
 # %% ../nbs/08_distributed.ipynb #610f7b32
 def world() -> tuple[int, int]:
@@ -92,3 +93,11 @@ def per_process_bs(bs: int) -> int:
     if bs % n or bs // n < 2:
         raise ValueError(f"--bs {bs} is the global batch: it must split evenly into at least 2 images for each of the {n} processes")
     return bs // n
+
+def check_sync_bn(sync_bn: bool):
+    "Refuse `--sync-bn` where it cannot do anything: one process (nothing to synchronise) or processes without GPUs."
+    if not sync_bn: return
+    if world()[1] == 1: raise ValueError("--sync-bn synchronises batch-norm statistics across processes, and this run has one: "
+                                         "start it with torchrun or accelerate launch on GPUs, or drop --sync-bn")
+    if not torch.cuda.is_available(): raise ValueError("--sync-bn needs GPUs (PyTorch's SyncBatchNorm has no CPU kernel)")
+

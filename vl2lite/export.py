@@ -6,7 +6,7 @@ Docs: https://vl2lite.github.io/vl2lite/export.html.md"""
 
 # %% ../nbs/32_export.ipynb #fbc11b9c
 from __future__ import annotations
-import json, os, time, warnings
+import hashlib, json, os, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,7 +16,37 @@ from .runtime import OnnxClassifier, preprocess
 from .evaluate import accuracy_pct
 
 # %% auto #0
-__all__ = ['DeployModel', 'deploy_spec', 'latency', 'export_student']
+__all__ = ['WRITTEN', 'record_written', 'load_student_pickle', 'DeployModel', 'deploy_spec', 'latency', 'export_student']
+
+# %% ../nbs/32_export.ipynb #3450b093
+WRITTEN = Path('~/.cache/vl2lite/written_pickles.txt')   # SHA-256 of every pickle a run on this machine wrote
+
+def _sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()
+
+def record_written(path) -> str:
+    "Record that this machine wrote the pickle at `path` (its SHA-256 in `WRITTEN`), so that `load_student_pickle` takes it."
+    h, f = _sha256(path), WRITTEN.expanduser()
+    f.parent.mkdir(parents=True, exist_ok=True)
+    with open(f, 'a') as fh: fh.write(f"{h}  {Path(path).resolve()}\n")
+    return h
+
+def load_student_pickle(path, trust: bool = False):
+    """The fastai learner pickled at `path`, loaded only when this machine wrote it (`record_written`) or `trust` is
+    set: a pickle runs any code it holds. A student from elsewhere is safe as `.onnx` or `.pt` (TorchScript)."""
+    from fastai.learner import load_learner
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"No exported learner at {path}")
+    f = WRITTEN.expanduser()
+    known = f.is_file() and any(l.split()[:1] == [_sha256(path)] for l in f.read_text().splitlines())
+    if not (known or trust):
+        raise PermissionError(f"{path} is a pickle that this machine did not write, and loading a pickle runs any code it holds: "
+                              f"use the student's .onnx or .pt (TorchScript) file, which carry no code, or pass --trust (trust=True) "
+                              "if you know where it comes from")
+    return load_learner(path)
 
 # %% ../nbs/32_export.ipynb #0fdc4cf7
 class DeployModel(nn.Module):
@@ -24,13 +54,8 @@ class DeployModel(nn.Module):
     def __init__(self, model: nn.Module): super().__init__(); self.model = model
     def forward(self, x): return F.softmax(self.model(x).float(), dim=-1)
 
-def _learner(model):
-    if isinstance(model, (str, Path)):
-        from fastai.learner import load_learner
-        if not Path(model).is_file(): raise FileNotFoundError(f"No exported learner at {model}")
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); return load_learner(model)
-    return model
+def _learner(model, trust: bool = False):
+    return load_student_pickle(model, trust) if isinstance(model, (str, Path)) else model
 
 def deploy_spec(learn) -> dict:
     "What a runtime needs to reproduce `learn`'s validation preprocessing and name its outputs (see `vl2lite.runtime`)."
@@ -53,14 +78,15 @@ def latency(run, x1, xb, reps: int = 20) -> tuple:
     return round(1000 * float(np.median(ts)), 2), round(len(xb) / float(np.median(tb)), 1)
 
 def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscript'), check_paths=None, labels=None,
-                   tol: float = 1e-4, int8: bool = False, opset: int = 17) -> dict:
+                   tol: float = 1e-4, int8: bool = False, opset: int = 17, trust: bool = False) -> dict:
     """Export a trained student (a `Learner` or its `.pkl`) to `out/NAME.onnx` / `NAME.pt` with `NAME.json`, check the
-    exports against the learner on `check_paths` (raises beyond `tol`), optionally add an int8 ONNX model."""
+    exports against the learner on `check_paths` (raises beyond `tol`), optionally add an int8 ONNX model. A `.pkl` is loaded
+    only when this machine wrote it, or with `trust` (`load_student_pickle`)."""
     formats = tuple(formats)
     unknown = [f for f in formats if f not in ('onnx', 'torchscript')]
     if unknown or not formats: raise ValueError(f"formats are onnx and torchscript, got {list(formats)}")
     if int8 and 'onnx' not in formats: raise ValueError("--int8 quantises the ONNX model: export onnx as well")
-    learn = _learner(model)
+    learn = _learner(model, trust)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     spec = deploy_spec(learn)
     dm = DeployModel(learn.model).eval()

@@ -12,7 +12,30 @@ import numpy as np
 from PIL import Image
 
 # %% auto #0
-__all__ = ['IMAGE_EXTENSIONS', 'load_spec', 'preprocess', 'image_paths', 'OnnxClassifier']
+__all__ = ['IMAGE_EXTENSIONS', 'to_rgb', 'open_rgb', 'load_spec', 'preprocess', 'image_paths', 'OnnxClassifier']
+
+# %% ../nbs/31_runtime.ipynb #2294db7f
+_HIGH = ('I;16', 'I;16L', 'I;16B', 'I;16N')
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """An 8-bit RGB copy of a Pillow image: EXIF orientation applied; 16-bit (and 32-bit or float) greyscale scaled to
+    8 bits, not clipped; transparency laid on white; palette, CMYK and other modes converted by Pillow."""
+    from PIL import ImageOps
+    im = ImageOps.exif_transpose(im)
+    if im.mode in _HIGH or im.mode in ('I', 'F'):
+        a = np.asarray(im, dtype=np.float64)
+        top = 65535. if im.mode in _HIGH or a.max(initial=0) > 255 else 1. if im.mode == 'F' and a.max(initial=0) <= 1 else 255.
+        im = Image.fromarray(np.clip(np.round(a * (255. / top)), 0, 255).astype(np.uint8))
+    if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')
+    if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La'):
+        im = Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), im.convert('RGBA'))
+    return im.convert('RGB')
+
+def open_rgb(path, short: int | None = None) -> Image.Image:
+    "The image at `path` as 8-bit RGB (`to_rgb`); with `short`, JPEG draft decoding to about that short side first."
+    with Image.open(path) as im:
+        if short: im.draft('RGB', (short, short))
+        return to_rgb(im)
 
 # %% ../nbs/31_runtime.ipynb #d560311a
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff')
@@ -28,10 +51,8 @@ def load_spec(path) -> dict:
 
 def preprocess(path, spec: dict) -> np.ndarray:
     "(3, size, size) float32 input of the image at `path`, as the student's validation pipeline makes it."
-    with Image.open(path) as im:
-        short = spec.get('load_short')
-        if short: im.draft('RGB', (short, short))
-        im = im.convert('RGB')
+    short = spec.get('load_short')
+    im = open_rgb(path, short)
     if short:
         w, h = im.size; r = short / min(w, h)
         if r != 1: im = im.resize((max(1, round(w * r)), max(1, round(h * r))), Image.BILINEAR)

@@ -17,6 +17,7 @@ import open_clip
 from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES, SIMPLE_IMAGENET_TEMPLATES, IMAGENET_CLASSNAMES
 from .core import get_device, create_timm_model, progress
 from .data import ImageTable
+from .runtime import open_rgb
 from .evaluate import confusion
 
 # %% auto #0
@@ -255,7 +256,7 @@ class ConSETeacher(Teacher):
         key = hashlib.sha1(json.dumps([self.weights_fingerprint(), resolve_templates(templates), classnames]).encode()).hexdigest()[:16]
         f = cache_dir/f'conse_bank_{key}.pt'
         if f.exists():
-            try: return torch.load(f, map_location=self.device)
+            try: return torch.load(f, map_location=self.device, weights_only=True)
             except Exception: pass
         prompts = class_prompts(classnames, templates, allow_duplicates=True)  # ImageNet repeats two names
         flat = [p for ps in prompts for p in ps]
@@ -309,7 +310,7 @@ class _PathDataset(torch.utils.data.Dataset):
     def __init__(self, paths, tfm): self.paths, self.tfm = list(paths), tfm
     def __len__(self): return len(self.paths)
     def __getitem__(self, i):
-        with Image.open(self.paths[i]) as im: return self.tfm(im.convert('RGB'))
+        return self.tfm(open_rgb(self.paths[i]))
 
 def image_loader(paths, tfm, bs: int = 32, num_workers: int | None = None):
     "A plain torch DataLoader of `tfm(PIL image)` over `paths`, in order."

@@ -19,9 +19,9 @@ from ..losses import kd_kl_loss
 from ..teacher import zero_shot_logits
 
 # %% auto #0
-__all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'VARIANTS', 'MONITOR', 'dho_mix', 'DualHeadStudent', 'dho_select', 'UnlabelledBatches',
-           'DualHeadKD', 'head_logits', 'select_mix', 'dho_learner', 'check', 'train_table', 'build', 'evaluate',
-           'describe']
+__all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'VARIANTS', 'OPTIONS', 'MONITOR', 'dho_mix', 'DualHeadStudent', 'dho_select',
+           'UnlabelledBatches', 'DualHeadKD', 'head_logits', 'select_mix', 'dho_learner', 'check', 'train_table',
+           'build', 'evaluate', 'describe']
 
 # %% ../../nbs/11_dho.ipynb #cbb29105
 def dho_mix(ce_logits: torch.Tensor, kd_logits: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -205,6 +205,7 @@ from ..core import get_device
 from ..data import items_dl
 
 VARIANTS = ('dho', 'dho_single')
+OPTIONS = {'dho': ('teacher_head',), 'dho_single': ('teacher_head',)}   # the job options each variant uses
 MONITOR = 'accuracy'
 
 def check(method: str, options: dict, fraction: float = 1., unlabelled=None):

@@ -26,9 +26,9 @@ from ..core import student_of
 from ..callbacks import TeacherEmbeddings, TermMetric, accuracy_metric
 
 # %% auto #0
-__all__ = ['VARIANTS', 'MONITOR', 'TERMS', 'read_descriptions', 'load_descriptions', 'base_novel_split', 'class_subset',
-           'OODDistill', 'ood_metrics', 'ood_learner', 'ood_evaluate', 'retarget_learner', 'check', 'train_table',
-           'build', 'evaluate', 'describe']
+__all__ = ['VARIANTS', 'OPTIONS', 'MONITOR', 'TERMS', 'read_descriptions', 'load_descriptions', 'base_novel_split',
+           'class_subset', 'OODDistill', 'ood_metrics', 'ood_learner', 'ood_evaluate', 'retarget_learner', 'check',
+           'train_table', 'build', 'evaluate', 'describe']
 
 # %% ../../nbs/12_ood.ipynb #df282807
 def read_descriptions(descriptions: dict | str | Path) -> dict:
@@ -219,6 +219,7 @@ def retarget_learner(learn: Learner, classnames, W: torch.Tensor | None = None, 
 from ..core import get_device
 
 VARIANTS = ('ood',)
+OPTIONS = {'ood': ('novel', 'descriptions', 'weights', 'filter_wrong', 'teacher_head')}   # the job options it uses
 MONITOR = 'balanced_accuracy_score'
 TERMS = ('cls', 'mse', 'cst', 'vlalign')
 

@@ -16,7 +16,7 @@ from ..teacher import Teacher
 from ..cache import TeacherCache
 
 # %% auto #0
-__all__ = ['METHODS', 'DistillSetup', 'get_method', 'student_stats']
+__all__ = ['METHODS', 'OPTION_FLAGS', 'DistillSetup', 'get_method', 'student_stats', 'check_options']
 
 # %% ../../nbs/19_registry.ipynb #b11691a5
 @dataclass
@@ -60,7 +60,7 @@ def get_method(name: str):
     "The module that implements method `name` (see `METHODS`)."
     if name not in METHODS: raise ValueError(f"unknown method {name!r}; known: {sorted(METHODS)}")
     mod = importlib.import_module(METHODS[name])
-    missing = [a for a in ('VARIANTS', 'MONITOR', 'check', 'train_table', 'build', 'evaluate', 'describe') if not hasattr(mod, a)]
+    missing = [a for a in ('VARIANTS', 'OPTIONS', 'MONITOR', 'check', 'train_table', 'build', 'evaluate', 'describe') if not hasattr(mod, a)]
     if missing or name not in mod.VARIANTS: raise TypeError(f"{mod.__name__} does not implement method {name!r} ({missing})")
     return mod
 
@@ -71,3 +71,15 @@ def student_stats(arch: str) -> tuple:
     cfg = timm.get_pretrained_cfg(arch) if isinstance(arch, str) else None
     if cfg is None or cfg.mean is None: return tuple(imagenet_stats[0]), tuple(imagenet_stats[1])
     return tuple(cfg.mean), tuple(cfg.std)
+
+# %% ../../nbs/19_registry.ipynb #1bfd4f7e
+OPTION_FLAGS = {'vis_mode': ('--vis-mode', 'pointwise'), 'novel': ('--novel', None), 'descriptions': ('--descriptions', None),
+                'weights': ('--terms', None), 'filter_wrong': ('--filter-wrong', False), 'teacher_head': ('--teacher-head', 'zeroshot')}
+
+def check_options(method: str, options: dict):
+    "Refuse (one ValueError) the job options in `options` that `method` does not use (see each method module's `OPTIONS`)."
+    uses = get_method(method).OPTIONS[method]
+    extra = [flag for k, (flag, default) in OPTION_FLAGS.items() if k not in uses and options.get(k, default) != default]
+    if extra:
+        takes = ', '.join(OPTION_FLAGS[k][0] for k in uses) or 'none of the method options'
+        raise ValueError(f"{', '.join(extra)} {'does' if len(extra) == 1 else 'do'} not apply to --method {method} (it takes {takes})")

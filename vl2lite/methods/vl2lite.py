@@ -22,7 +22,7 @@ from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, TermMetric, vl2lite
 from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows, teacher_logit_scale
 
 # %% auto #0
-__all__ = ['VARIANTS', 'MONITOR', 'vl2lite_learner', 'check', 'train_table', 'build', 'evaluate', 'describe']
+__all__ = ['VARIANTS', 'OPTIONS', 'MONITOR', 'vl2lite_learner', 'check', 'train_table', 'build', 'evaluate', 'describe']
 
 # %% ../../nbs/10_vl2lite.ipynb #54b370fd
 def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher | None = None, method: str = 'vl2lite',
@@ -71,6 +71,7 @@ from ..core import get_device
 from ..data import table_dls, items_dl, cycle_items
 
 VARIANTS = ('vl2lite', 'logit_kd', 'ce')
+OPTIONS = {'vl2lite': ('vis_mode', 'teacher_head'), 'logit_kd': ('teacher_head',), 'ce': ()}   # the job options each variant uses
 MONITOR = 'accuracy'
 
 def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
@@ -78,7 +79,6 @@ def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
     if unlabelled is not None: raise ValueError("unlabelled images are used by dho and dho_single only")
     th = options.get('teacher_head', 'zeroshot')
     if th not in TEACHER_HEADS: raise ValueError(f"--teacher-head must be one of {', '.join(TEACHER_HEADS)}, got {th!r}")
-    if method == 'ce' and th != 'zeroshot': raise ValueError(f"--teacher-head {th}: the ce method uses no teacher")
     if options.get('vis_mode', 'pointwise') not in ('pointwise', 'pairwise'):
         raise ValueError(f"vis_mode must be 'pointwise' or 'pairwise', got {options['vis_mode']!r}")
 
