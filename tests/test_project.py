@@ -38,7 +38,7 @@ ALLOWED = {  # module -> vl2lite modules it may import (the direction of the dat
     'losses': set(), 'condense': set(), 'callbacks': {'losses', 'cache', 'teacher', 'core', 'data', 'condense'},
     'analysis': {'core', 'teacher', 'callbacks', 'evaluate', 'runtime'}, 'heads': {'core', 'teacher', 'evaluate'},
     'report': {'core', 'data', 'teacher', 'cache', 'analysis', 'evaluate'},
-    'export': {'runtime', 'evaluate'}, 'distributed': {'core'},
+    'export': {'runtime', 'evaluate'}, 'distributed': {'core'}, 'run': {'distributed'},
 }
 
 

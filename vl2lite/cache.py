@@ -6,7 +6,7 @@ Docs: https://vl2lite.github.io/vl2lite/cache.html.md"""
 
 # %% ../nbs/03_cache.ipynb #f1e7894f
 from __future__ import annotations
-import hashlib, json, os, re, shutil, warnings
+import contextlib, hashlib, json, os, random, re, shutil, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,8 +18,8 @@ from .teacher import Teacher
 from .runtime import open_rgb
 
 # %% auto #0
-__all__ = ['file_identity', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'teacher_source', 'item_embeddings',
-           'zero_shot_eval', 'cache_meta', 'cache_info', 'cache_clear']
+__all__ = ['file_identity', 'keep_random', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'teacher_source',
+           'item_embeddings', 'zero_shot_eval', 'cache_meta', 'cache_info', 'cache_clear']
 
 # %% ../nbs/03_cache.ipynb #5bb46177
 def file_identity(path, mode: str = 'stat') -> str:
@@ -41,6 +41,14 @@ class _Views(torch.utils.data.Dataset):
             s = int(hashlib.sha1(f'{self.seed}|{self.ids[i]}|{v}'.encode()).hexdigest()[:8], 16)
             torch.manual_seed(s); views.append(self.aug(im))
         return torch.stack(views)
+
+@contextlib.contextmanager
+def keep_random():
+    "Run a block without changing the global random states (Python's, NumPy's, torch's on every device)."
+    py, npst = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []):
+        try: yield
+        finally: random.setstate(py); np.random.set_state(npst)
 
 _SHARD = re.compile(r'^shard_\d+_\d+\.npz$')
 
@@ -96,7 +104,7 @@ class TeacherCache:
 
     def _write(self, idxs, embs):
         if not len(idxs): return
-        f = self.dir/f'shard_{int(idxs[0]):07d}_{os.getpid()}{np.random.randint(1e6):06d}.npz'
+        f = self.dir/f'shard_{int(idxs[0]):07d}_{os.getpid()}{int.from_bytes(os.urandom(3), "big") % 10**6:06d}.npz'
         tmp = f.with_name(f.name + '.tmp')
         with open(tmp, 'wb') as fh: np.savez(fh, emb=np.ascontiguousarray(torch.cat(embs).numpy()), ids=np.array([self.ids[i] for i in idxs]))
         os.replace(tmp, f)
@@ -106,21 +114,22 @@ class TeacherCache:
         "Compute and store the embeddings of `idxs` (default: every image of the table) that are missing."
         todo = self.missing(idxs)
         if not len(todo): return self
-        ds = _Views([self.table.paths[i] for i in todo], [self.ids[i] for i in todo], self.teacher.preprocess, self.aug,
-                    self.n_views, self.view_seed)
-        nw = min(4, os.cpu_count() or 1) if self.num_workers is None else self.num_workers
-        dl = torch.utils.data.DataLoader(ds, batch_size=self.bs, num_workers=nw, shuffle=False)
-        done, pend_idx, pend = 0, [], []
-        try:
-            for xb in progress(dl, f'teacher embeddings ({len(todo)} images, {self.n_views} view(s))', display=show_progress):
-                b, v = xb.shape[:2]
-                e = self.teacher.encode_images(xb.flatten(0, 1)).cpu().view(b, v, -1)
-                pend.append(e); pend_idx += list(todo[done:done+b]); done += b
-                if len(pend_idx) >= self.shard_size:
-                    self._write(pend_idx, pend); pend_idx, pend = [], []
-        finally:  # an interruption keeps everything computed so far
-            self._write(pend_idx, pend)
-            self._load()
+        with keep_random():   # a fill draws no randomness that training would see (the views are seeded per image)
+            ds = _Views([self.table.paths[i] for i in todo], [self.ids[i] for i in todo], self.teacher.preprocess, self.aug,
+                        self.n_views, self.view_seed)
+            nw = min(4, os.cpu_count() or 1) if self.num_workers is None else self.num_workers
+            dl = torch.utils.data.DataLoader(ds, batch_size=self.bs, num_workers=nw, shuffle=False)
+            done, pend_idx, pend = 0, [], []
+            try:
+                for xb in progress(dl, f'teacher embeddings ({len(todo)} images, {self.n_views} view(s))', display=show_progress):
+                    b, v = xb.shape[:2]
+                    e = self.teacher.encode_images(xb.flatten(0, 1)).cpu().view(b, v, -1)
+                    pend.append(e); pend_idx += list(todo[done:done+b]); done += b
+                    if len(pend_idx) >= self.shard_size:
+                        self._write(pend_idx, pend); pend_idx, pend = [], []
+            finally:  # an interruption keeps everything computed so far
+                self._write(pend_idx, pend)
+                self._load()
         return self
 
     def lookup(self, idxs, view: int | str = 0) -> torch.Tensor:

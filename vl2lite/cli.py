@@ -23,6 +23,7 @@ try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pi
     from vl2lite.report import run_report, training_history
     from vl2lite.export import export_student, load_student_pickle, record_written
     from vl2lite.distributed import world, is_main, rank0_first, distributed, alone, per_process_bs, check_sync_bn
+    from vl2lite.run import RandomStates, RunCSVLogger
     from vl2lite.core import student_of
 except ImportError as e:
     if 'torch' not in str(e) and 'fastai' not in str(e): raise
@@ -190,7 +191,6 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
     pre = resolve_student(student, pretrained)
     from fastai.callback.core import Callback
     from fastai.callback.tracker import SaveModelCallback
-    from fastai.callback.progress import CSVLogger
     from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
     t0, out = time.time(), Path(out)
     table = two_classes(scan_folder(data or clothing_path(), on_bad=on_bad))
@@ -239,13 +239,17 @@ def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', st
             self.learn.save('last_tmp', with_opt=True); os.replace(out/'models'/'last_tmp.pth', out/'models'/'last.pth')
             tmp = out/'progress.json.tmp'
             tmp.write_text(json.dumps(dict(epochs_done=self.epoch + 1, best=float(save.best), terms=tl.epochs))); os.replace(tmp, out/'progress.json')
-    fit_cbs = ([save, CSVLogger(fname='history.csv', append=done > 0), tl, _EveryEpoch()] if is_main() else [save, tl]) + list(cbs or [])
+    fit_cbs = ([save, RunCSVLogger(fname='history.csv', append=done > 0), tl, _EveryEpoch()] if is_main() else [save, tl]) + \
+              [RandomStates(out/'models', done)] + list(cbs or [])   # a resumed run draws what the uninterrupted one drew
     if log == 'tensorboard' and is_main():
         from fastai.callback.tensorboard import TensorBoardCallback
         fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False, log_preds=False))
     if done >= epochs:
         print(f"{out} has finished all {epochs} epochs: evaluating its best one")
-        learn.load('best', with_opt=False)
+        try: learn.load('best', with_opt=False)
+        except Exception as e:   # a damaged file: the last epoch is still there
+            print(f"{out/'models'/'best.pth'} cannot be read ({type(e).__name__}): evaluating the last epoch (models/last.pth) instead")
+            learn.load('last', with_opt=False)
     else:
         if done:
             learn.load('last', with_opt=True)
@@ -315,7 +319,6 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
         except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
     resolve_student(student, False)   # an unknown name is refused here, before any work
     writable_folder(out, '--out'); writable_folder(cache_dir, '--cache-dir')
-    from fastai.callback.progress import CSVLogger
     t0, out = time.time(), Path(out)
     table = pretrain_table(data or clothing_path(), classnames)
     if len(table.vocab) < 2: warnings.warn(f"{table.root} has one class ({table.vocab[0]}): LGD's text bank has a single entry, so its text term teaches nothing")
@@ -357,7 +360,8 @@ def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', s
                 prog.write_text(json.dumps(dict(epochs_done=self.epoch + 1)))
         try:
             with (learn.no_bar() if not show_progress else contextlib.nullcontext()), distributed(learn, sync_bn=sync_bn):
-                fit_cbs = ([_EveryEpoch(), terms, CSVLogger(fname='history.csv', append=done > 0)] if is_main() else [terms]) + list(cbs or [])
+                fit_cbs = ([_EveryEpoch(), terms, RunCSVLogger(fname='history.csv', append=done > 0)] if is_main() else [terms]) + \
+                          [RandomStates(out/'models', done)] + list(cbs or [])
                 if log == 'tensorboard' and is_main():
                     from fastai.callback.tensorboard import TensorBoardCallback
                     fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False, log_preds=False))
