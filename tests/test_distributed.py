@@ -68,7 +68,7 @@ def test_command_line_under_torchrun(tiny):
     res = json.loads((out/'results.json').read_text())
     assert res['processes'] == 2 and res['bs'] == 8 and 0 <= res['test_acc'] <= 100
     assert sorted(p.name for p in out.iterdir()) == ['distill.json', 'history.csv', 'models', 'progress.json', 'results.json', 'student.pkl']
-    assert sorted(p.name for p in (out/'models').iterdir()) == ['best.pth', 'last.pth']
+    assert sorted(p.name for p in (out/'models').iterdir()) == ['best.pth', 'last.pth', 'rng0.pth', 'rng1.pth']   # each process's random states
     assert len((out/'history.csv').read_text().strip().splitlines()) == 2      # one header, one epoch: written once
     bad = subprocess.run(TORCHRUN + ['-m', 'vl2lite.cli', 'distill', '--data', str(tiny/'imgs'), '--teacher', 'openclip:vl2lite-tiny-vit',
                                      '--bs', '7', '--out', str(tiny/'bad'), '--cache-dir', str(tiny/'cache')], env=_env(), capture_output=True, text=True)

@@ -97,7 +97,7 @@ def two_classes(table: ImageTable) -> ImageTable:
 def writable_folder(path, flag: str) -> Path:
     "`path` as a folder this process may write, checked before any work and without creating anything; one sentence otherwise."
     p = Path(path).expanduser()
-    if p.exists() and not p.is_dir(): raise ValueError(f"{flag} {p} is a file, not a folder")
+    if p.exists() and not p.is_dir(): raise NotADirectoryError(f"{flag} {p} is a file, not a folder")
     q = p
     while not q.exists(): q = q.parent
     if not q.is_dir() or not os.access(q, os.W_OK | os.X_OK): raise PermissionError(f"{flag} {p}: {q} cannot be written to")
@@ -670,8 +670,10 @@ def main(argv=None):
                     print(f"removed {len(gone)} teacher cache(s), {sum(r['mb'] for r in gone):.1f} MB")
         except KeyboardInterrupt as e:
             print(f"\n{e}" if isinstance(e, Interrupted) else "\ninterrupted", file=sys.stderr); return 130
-        except (OSError, ValueError, RuntimeError, ImportError) as e:   # OSError: a full disk, a read-only folder, a path of the wrong kind
+        except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:   # a bad argument
             print(f"vl2lite: error: {e}", file=sys.stderr); return 2
+        except OSError as e:   # a filesystem fault: a full disk, a folder that cannot be written, a path of the wrong kind
+            print(f"vl2lite: error: {e}", file=sys.stderr); return 1
     return 0
 
 

@@ -43,7 +43,7 @@ def load_student_pickle(path, trust: bool = False):
     f = WRITTEN.expanduser()
     known = f.is_file() and any(l.split()[:1] == [_sha256(path)] for l in f.read_text().splitlines())
     if not (known or trust):
-        raise PermissionError(f"{path} is a pickle that this machine did not write, and loading a pickle runs any code it holds: "
+        raise ValueError(f"{path} is a pickle that this machine did not write, and loading a pickle runs any code it holds: "
                               f"use the student's .onnx or .pt (TorchScript) file, which carry no code, or pass --trust (trust=True) "
                               "if you know where it comes from")
     try: return load_learner(path)

@@ -19,11 +19,16 @@ from .distributed import world
 __all__ = ['fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates', 'RunCSVLogger']
 
 # %% ../nbs/22_run.ipynb #82cf40de
+def _drawing(dl):
+    "The DataLoader whose own random state draws `dl`'s order (under distributed training fastai wraps it)."
+    inner = vars(dl).get('dl')
+    return inner if isinstance(inner, DataLoader) else dl
+
 def fit_loaders(learn) -> list:
     "The fastai DataLoaders a fit draws from: training, validation, and any a callback holds (DHO's unlabelled images)."
-    out = [learn.dls.train, learn.dls.valid]
-    for cb in learn.cbs:
-        out += [v for v in vars(cb).values() if isinstance(v, DataLoader) and all(v is not o for o in out)]
+    out = []
+    for dl in [learn.dls.train, learn.dls.valid] + [v for cb in learn.cbs for v in vars(cb).values() if isinstance(v, DataLoader)]:
+        if all(_drawing(dl) is not o for o in out): out.append(_drawing(dl))
     return out
 
 def rng_state(learn) -> dict:

@@ -76,6 +76,7 @@ class UnlabelledBatches(Callback):
     def before_fit(self):   # under distributed training each process reads its shard of the unlabelled images
         self._full, self.dl_u, self._it = self.dl_u, shard(self.dl_u), None
     def after_fit(self): self.dl_u, self._it = self._full, None
+    def before_epoch(self): self._it = None   # each epoch one fresh pass (a resumed run then starts where the uninterrupted one did)
     def _next(self):
         if self._it is None: self._it = iter(self.dl_u)
         try: return next(self._it)
