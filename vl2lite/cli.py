@@ -135,10 +135,10 @@ def _jsonable(v):
     return v
 
 def _history_csv(f: Path) -> dict:
-    "`training_history` from fastai's CSVLogger file (every epoch of a resumed run; no per-step losses)."
+    "`training_history` from a run's `history.csv` (`RunCSVLogger`: every epoch of a resumed run; no per-step losses)."
     import csv
     with open(f) as fh: rows = [r for r in csv.reader(fh) if r]
-    head = rows[0]   # a resumed run appends a header again, and a line per skipped epoch with its number alone
+    head = rows[0]   # runs written before RunCSVLogger repeat the header and leave a row per skipped epoch: both dropped
     rows = [r for r in rows[1:] if r[0] != 'epoch' and len(r) == len(head)]
     keep = [i for i, h in enumerate(head) if h not in ('epoch', 'time')]
     val = lambda x: None if x in ('', 'None', 'nan') else float(x)
