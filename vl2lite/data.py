@@ -242,7 +242,7 @@ class OpenRGB:
     "Getter: the image at a path decoded by `open_rgb` (16-bit, transparent, EXIF-rotated images done right); other items pass."
     def __call__(self, p): return open_rgb(p) if isinstance(p, (str, Path)) else p
 
-class PreloadedImages:
+class PreloadedImages(OpenRGB):
     "Getter: the image of a path, decoded once into memory at short side `short` px (others read from disk)."
     def __init__(self, paths, short: int = 192, show_progress: bool = True):
         self.short = short
@@ -251,7 +251,7 @@ class PreloadedImages:
         self.mem = {p: load_small(p, short) for p in it}
     def __call__(self, p):
         im = self.mem.get(str(p))
-        return OpenRGB()(p) if im is None else im.copy()
+        return super().__call__(p) if im is None else im.copy()
     def __getstate__(self): return {'short': self.short, 'mem': {}}   # an exported learner carries no images
 
 # %% ../nbs/01_data.ipynb #0fb60b33

@@ -40,8 +40,8 @@ def load_student_pickle(path, trust: bool = False):
     from fastai.learner import load_learner
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No exported learner at {path}")
-    f = WRITTEN.expanduser()
-    known = f.is_file() and any(l.split()[:1] == [_sha256(path)] for l in f.read_text().splitlines())
+    f, h = WRITTEN.expanduser(), _sha256(path)
+    known = f.is_file() and any(l.split()[:1] == [h] for l in f.read_text().splitlines())
     if not (known or trust):
         raise ValueError(f"{path} is a pickle that this machine did not write, and loading a pickle runs any code it holds: "
                               f"use the student's .onnx or .pt (TorchScript) file, which carry no code, or pass --trust (trust=True) "

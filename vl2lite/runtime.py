@@ -21,7 +21,7 @@ def to_rgb(im: Image.Image) -> Image.Image:
     """An 8-bit RGB copy of a Pillow image: EXIF orientation applied; 16-bit (and 32-bit or float) greyscale scaled to
     8 bits, not clipped; transparency laid on white; palette, CMYK and other modes converted by Pillow."""
     from PIL import ImageOps
-    im = ImageOps.exif_transpose(im)
+    if im.getexif().get(0x0112, 1) != 1: im = ImageOps.exif_transpose(im)   # a copy only for a rotated photo
     if im.mode in _HIGH or im.mode in ('I', 'F'):
         a = np.asarray(im, dtype=np.float64)
         top = 65535. if im.mode in _HIGH or a.max(initial=0) > 255 else 1. if im.mode == 'F' and a.max(initial=0) <= 1 else 255.
