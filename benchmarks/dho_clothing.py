@@ -20,26 +20,30 @@ step), so every row takes the same number of steps. Rows:
            fitted on the labelled images only (vl2lite.heads.adapted_teacher); its own test accuracy is stored too.
 The model after the last epoch is evaluated (no checkpoint selection), once, on the test split; the
 number of test images predicted as each class is stored with each row (a collapsed student shows as one big count).
+Every row is the method's own learner and evaluation from the registry (`runner.train`, the method's `evaluate`).
 lam = 0.5, T = 2. For seed 0 the single-head and dual-head runs also record the gradient conflict
 between the CE and the KD term on the backbone every --conflict-every steps.
 """
-import argparse, json, os, time
+import json, sys
+from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
-import fastai.callback.progress  # Learner.no_bar
-from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
-from vl2lite.core import seed_everything
-from vl2lite.data import table_dls, labelled_split, cycle_items, items_dl
-from vl2lite.methods.vl2lite import vl2lite_learner
-from vl2lite.methods.dho import dho_learner, head_logits, dho_select, dho_mix
+sys.path.insert(0, str(Path(__file__).parent))
+from vl2lite.data import labelled_split
 from vl2lite.analysis import GradientConflict
-from vl2lite.heads import learner_teacher_head
-from vl2lite_clothing import METHODS, STUDENTS, TEMPLATES, load, setup, pending
+from vl2lite.callbacks import DistillLoss
+from vl2lite.methods.registry import job_options, get_method
+from vl2lite_clothing import METHODS as VL2LITE_ROWS
+from runner import STUDENTS, TEMPLATES, arguments, setup, load, run_rows, train, evaluate, curve
 from tables import dho_summary, cell   # one summary (and the sample std) for this report and the README
 
 ROWS = ['ce', 'single', 'dho', 'vl2lite', 'dho_tip', 'dho_linear', 'single_linear', 'vl2lite_linear']
 # <row>_<head>: the method distilling a teacher head adapted with the labelled images (vl2lite.heads) instead of zero-shot
+ROW_METHODS = {'ce': ('ce', {}), 'single': ('dho_single', {}), 'dho': ('dho', {}), 'vl2lite': ('vl2lite', None)}
+# row -> (method, options); None: VL2Lite's form from --vl2lite-method
+RESULT_FIELDS = {'test_acc': 'test_acc', 'test_acc_ce_head': 'test_ce', 'test_acc_kd_head': 'test_kd', 'teacher_head_test_acc': 'teacher_head_test'}
+# the method's evaluation (%) -> this file's fields (fractions), as the rows before the registry stored them
 
 
 def key(r): return (r['student'], r['fraction'], r['row'], r['seed'])
@@ -48,67 +52,41 @@ def key(r): return (r['student'], r['fraction'], r['row'], r['seed'])
 def acc(logits, y): return float((logits.argmax(-1) == y).float().mean())
 
 
-def counts(logits): return torch.bincount(logits.argmax(-1), minlength=logits.shape[-1]).tolist()
+def options(row: str, a):
+    "(method, options) of a row: the method's job options, VL2Lite's form from --vl2lite-method, the teacher head of the suffix."
+    base, _, head = row.partition('_')
+    method, extra = ROW_METHODS[base]
+    extra = dict(VL2LITE_ROWS[a.vl2lite_method][1] if extra is None else extra)
+    if 'teacher_head' in get_method(method).USES[method]: extra['teacher_head'] = head or 'zeroshot'
+    o = job_options(method, extra)
+    return method, (replace(o, log_valid_kd=False) if hasattr(o, 'log_valid_kd') else o)
 
 
-def run_one(table, teacher, cache, student, fraction, row, seed, a):
-    arch, pretrained, stats = STUDENTS[student]
-    kw = dict(stats=stats) if stats else {}
+def run_one(a, table, teacher, cache, student, fraction, row, seed):
     lab, unlab = labelled_split(table, fraction, seed=seed)
-    seed_everything(seed)
-    test_idx = table.idxs('test')
+    method, opts = options(row, a)
     out = dict(student=student, fraction=fraction, row=row, seed=seed, epochs=a.epochs, size=a.size, lr=a.lr,
                n_labelled=int(len(lab)), n_unlabelled=int(len(unlab)))
-    conflict = None
-    base, _, head = row.partition('_'); head = head or 'zeroshot'
-    if base in ('ce', 'vl2lite'):
-        train = cycle_items(lab, (len(unlab) // a.bs) * a.bs)
-        dls = table_dls(table, size=a.size, bs=min(a.bs, len(train)), train_idx=train, num_workers=0, preload=a.preload, **kw)
-        cfg = METHODS['ce'] if base == 'ce' else METHODS[a.vl2lite_method]
-        learn = vl2lite_learner(dls, arch, teacher, pretrained=pretrained, templates=TEMPLATES, cache=cache,
-                                log_valid_kd=False, path=a.tmp, teacher_head=head, **cfg)
-    else:
-        learn = dho_learner(table, arch, teacher, labelled=lab, unlabelled=unlab, size=a.size, bs=a.bs, pretrained=pretrained,
-                            single_head=base == 'single', templates=TEMPLATES, cache=cache, num_workers=0, preload=a.preload,
-                            teacher_head=head, path=a.tmp, **kw)
-        if seed == 0 and row in ('single', 'dho'):
-            conflict = GradientConflict(next(c for c in learn.cbs if type(c).__name__ == 'DualHeadKD'), every=a.conflict_every)
-            learn.add_cb(conflict)
-    if learner_teacher_head(learn) is not None:   # the adapted teacher's own test accuracy
-        out['teacher_head'] = head
-        with torch.no_grad(): out['teacher_head_test'] = acc(learner_teacher_head(learn)(cache.lookup(test_idx)), torch.as_tensor(table.targets(test_idx)))
-    out['steps_per_epoch'] = len(learn.dls.train)
-    t0 = time.time()
-    with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(a.epochs, a.lr)
-    out['seconds'] = round(time.time() - t0, 1)
-    out['valid_curve'] = [float(v[2]) for v in learn.recorder.values]
-    test_dl = items_dl(learn.dls, table, test_idx)
-    with torch.no_grad():
-        if base == 'dho':
-            cv, kv, yv = head_logits(learn.model, learn.dls.valid)
-            ct, kt, yt = head_logits(learn.model, test_dl)
-            a_, b_, va = dho_select(cv, kv, yv)
-            out.update(a=a_, b=b_, valid_acc=va, test_acc=acc(dho_mix(ct, kt, a_, b_), yt),
-                       valid_ce=acc(cv, yv), valid_kd=acc(kv, yv), test_ce=acc(ct, yt), test_kd=acc(kt, yt),
-                       test_pred_counts=dict(ce=counts(ct), kd=counts(kt), mix=counts(dho_mix(ct, kt, a_, b_))))
-        else:
-            pv, yv = learn.get_preds(); pt, yt = learn.get_preds(dl=test_dl)
-            out.update(valid_acc=acc(pv, yv), test_acc=acc(pt, yt), test_pred_counts=counts(pt))
-    if conflict is not None: out['conflict'] = conflict.records
+    gc = []
+    def conflict(learn):   # seed 0: the gradient conflict of a loss that declares its two sides (DHO's CE against its KD terms)
+        gc.extend(GradientConflict(c, every=a.conflict_every) for c in learn.cbs if seed == 0 and isinstance(c, DistillLoss) and c.conflict)
+        return gc
+    learn, s, secs = train(table, teacher, cache, student, method, opts, a, seed, a.epochs, lab, unlab, select=False, cbs=conflict)
+    out.update(steps_per_epoch=len(learn.dls.train), seconds=secs, valid_curve=curve(learn, 'accuracy'))   # before the evaluation's own passes
+    res = evaluate(learn, s)
+    out.update({f: res[k] / 100 for k, f in RESULT_FIELDS.items() if k in res})
+    out.update({k: res[k] for k in ('a', 'b') if k in res})
+    if 'teacher_head' in res: out['teacher_head'] = res['teacher_head']
+    out['valid_acc'] = res['valid_acc_mixed'] / 100 if 'valid_acc_mixed' in res else out['valid_curve'][-1]
+    if gc: out['conflict'] = gc[0].records
     return out
 
 
 def cmd_run(a):
-    table, teacher, cache = setup(a)
     todo = [(st, fr, row, sd) for st in a.students for fr in a.fractions for sd in a.seeds for row in a.rows]
-    for k in pending(a, todo, key):
-        r = run_one(table, teacher, cache, *k, a)
-        with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
-        extra = f" (CE head {r['test_ce']:.3f}, KD head {r['test_kd']:.3f}, a={r['a']}, b={r['b']})" if k[2] == 'dho' else ''
-        print(f"{k[0]:28s} frac {k[1]:4} seed {k[3]} {k[2]:8s} valid {r['valid_acc']:.3f} test {r['test_acc']:.3f}{extra} "
-              f"{r['seconds']:.0f} s", flush=True)
-
+    say = lambda r: (f"{r['student']:28s} frac {r['fraction']:4} seed {r['seed']} {r['row']:8s} valid {r['valid_acc']:.3f} test {r['test_acc']:.3f}"
+                     + (f" (CE head {r['test_ce']:.3f}, KD head {r['test_kd']:.3f}, a={r['a']}, b={r['b']})" if 'test_ce' in r else ''))
+    run_rows(a, todo, key, lambda *k: run_one(a, *k), say)
 
 def cmd_report(a):
     rows = load(a.out)
@@ -147,23 +125,13 @@ def cmd_heads(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('cmd', choices=['run', 'report', 'heads'])
-    ap.add_argument('--out', default='benchmarks/results/dho_clothing.jsonl')
+    ap = arguments(__doc__, 'dho_clothing.jsonl', commands=('run', 'report', 'heads'))
     ap.add_argument('--students', nargs='+', default=list(STUDENTS))
     ap.add_argument('--rows', nargs='+', default=ROWS, choices=ROWS)
     ap.add_argument('--fractions', nargs='+', type=float, default=[0.01, 0.05, 0.1])
-    ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    ap.add_argument('--size', type=int, default=64)
-    ap.add_argument('--bs', type=int, default=64)
     ap.add_argument('--epochs', type=int, default=3, help='passes over the unlabelled images')
-    ap.add_argument('--lr', type=float, default=2e-3)
-    ap.add_argument('--vl2lite-method', default='vl2lite_pointwise', choices=[m for m in METHODS if m.startswith('vl2lite')])
+    ap.add_argument('--vl2lite-method', default='vl2lite_pointwise', choices=[m for m in VL2LITE_ROWS if m.startswith('vl2lite')])
     ap.add_argument('--conflict-every', type=int, default=5)
-    ap.add_argument('--no-preload', dest='preload', action='store_false')
-    ap.add_argument('--tmp', default='/tmp/vl2lite_bench')
-    ap.add_argument('--threads', type=int, default=0)
-    ap.add_argument('--shard', default='0/1')
     a = ap.parse_args()
     {'run': cmd_run, 'report': cmd_report, 'heads': cmd_heads}[a.cmd](a)
 

@@ -2,36 +2,38 @@
 
     VL2LITE_DATA=../shared/data python benchmarks/kd_cost.py [--steps 40] [--threads 2]
 
-Same student (ImageNet-pretrained EfficientNet-Lite0), data (clothing), batch (64) and size (64 px) for
-every row; images decoded once and kept in memory (`preload`), as the benchmarks train. For each method:
+Same student (ImageNet-pretrained EfficientNet-Lite0), data (clothing, 10% of the labels; the rest unlabelled), batch
+(64) and size (64 px) for every row; images decoded once and kept in memory (`preload`), as the benchmarks train; each
+learner is the method's own from the registry (`runner.train`'s setup), with the job's options. For each method:
 seconds per training step (median over `--steps` steps after 5 warm-up steps, timed by a callback) and
-the images each step learns from (DHO adds a batch of unlabelled images to each labelled one, so its
-cost is also given per image). `pipeline` is the data loader alone (no model). Results:
+the images each step learns from, counted in the batch the model sees (DHO adds a batch of unlabelled images to
+each labelled one, so its cost is also given per image). `pipeline` is the data loader alone (no model). Results:
 benchmarks/results/kd_cost.json and kd_cost.md.
 """
-import argparse, json, time, warnings
+import argparse, json, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
 import fastai.callback.progress  # Learner.no_bar
 from fastai.callback.core import Callback, CancelFitException
+sys.path.insert(0, str(Path(__file__).parent))
 from vl2lite.core import seed_everything
 from vl2lite.data import scan_folder, clothing_path, table_dls, labelled_split
 from vl2lite.teacher import load_teacher
 from vl2lite.cache import TeacherCache
-from vl2lite.methods.vl2lite import vl2lite_learner
-from vl2lite.methods.dho import dho_learner
+from vl2lite.methods.registry import DistillSetup, get_method, job_options
+from runner import settings, markdown, TEMPLATES
 
 warnings.filterwarnings('ignore')
 STATS = ((0.5,) * 3, (0.5,) * 3)
 
 
 class StepTimer(Callback):
-    "Wall time of each training step (before_batch to after_step), stopping the fit after `n` timed steps."
+    "Wall time of each training step (before_batch to after_step) and the images it learns from, stopping the fit after `n` timed steps."
     order = 99
-    def __init__(self, n, warmup=5): self.n, self.warmup, self.times = n, warmup, []
+    def __init__(self, n, warmup=5): self.n, self.warmup, self.times, self.images = n, warmup, [], 0
     def before_batch(self):
-        if self.training: self.t = time.perf_counter()
+        if self.training: self.t, self.images = time.perf_counter(), len(self.learn.xb[0])   # after the method's own batch callbacks
     def after_step(self):
         self.times.append(time.perf_counter() - self.t)
         if len(self.times) >= self.n + self.warmup: raise CancelFitException
@@ -49,36 +51,31 @@ def main():
     cache = TeacherCache(teacher, table).fill()
     lab, unlab = labelled_split(table, 0.1, seed=0)
     rows = []
-    dls = table_dls(table, size=64, bs=64, num_workers=0, preload=True, stats=STATS)
+    dls = table_dls(table, size=64, bs=64, num_workers=0, preload=True, stats=STATS)   # the data pipeline alone
     t0, n = time.perf_counter(), 0
     for i, b in enumerate(dls.train):
         n += len(b[0])
         if i + 1 >= a.steps: break
     rows.append(dict(method='pipeline (data only)', s_per_step=round((time.perf_counter() - t0) / (i + 1), 3), images_per_step=64))
+    a.size, a.preload = 64, 1
     for method in ('ce', 'logit_kd', 'vl2lite', 'dho'):
+        st = settings('tf_efficientnet_lite0_in1k', a, 0)
+        s = DistillSetup(table, teacher, cache, 'tf_efficientnet_lite0', method, list(table.vocab), TEMPLATES, st, train_idx=lab, unlab_idx=unlab,
+                         options=job_options(method))
         seed_everything(0)
-        if method == 'dho':
-            learn = dho_learner(table, 'tf_efficientnet_lite0', teacher, labelled=lab, unlabelled=unlab, size=64, bs=64, pretrained='pypi',
-                                stats=STATS, templates='clothing', cache=cache, num_workers=0, preload=True)
-            per = 128
-        else:
-            learn = vl2lite_learner(dls, 'tf_efficientnet_lite0', teacher, method=method, pretrained='pypi', vis_mode='pointwise',
-                                    templates='clothing', cache=cache, log_valid_kd=False)
-            per = 64
+        learn = get_method(method).build(s)
         tm = StepTimer(a.steps)
         with learn.no_bar(), learn.no_logging(): learn.fit(100, 1e-3, cbs=tm)
-        s = float(np.median(tm.times[tm.warmup:]))
-        rows.append(dict(method=method, s_per_step=round(s, 3), images_per_step=per))
+        sec = float(np.median(tm.times[tm.warmup:]))
+        rows.append(dict(method=method, s_per_step=round(sec, 3), images_per_step=tm.images))
         print(rows[-1], flush=True)
     ce = rows[1]['s_per_step']
     for r in rows[1:]:
         r['x_ce_step'] = round(r['s_per_step'] / ce, 2)
         r['x_ce_per_image'] = round(r['s_per_step'] / r['images_per_step'] / (ce / 64), 2)
     Path(a.out).write_text(json.dumps(dict(rows=rows, steps=a.steps, threads=a.threads), indent=1))
-    md = ['| method | s / step | images / step | x CE per step | x CE per image |', '|---|---|---|---|---|']
-    md += [f"| {r['method']} | {r['s_per_step']} | {r['images_per_step']} | {r.get('x_ce_step', '')} | {r.get('x_ce_per_image', '')} |" for r in rows]
-    Path(a.out).with_suffix('.md').write_text('\n'.join(md) + '\n')
-    print('\n'.join(md))
+    print(markdown(Path(a.out).with_suffix('.md'), ['method', 's / step', 'images / step', 'x CE per step', 'x CE per image'],
+                   [[r['method'], r['s_per_step'], r['images_per_step'], r.get('x_ce_step', ''), r.get('x_ce_per_image', '')] for r in rows]))
 
 
 if __name__ == '__main__':

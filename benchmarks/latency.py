@@ -19,6 +19,8 @@ from vl2lite.teacher import load_teacher
 from vl2lite.analysis import ImageTower
 from vl2lite.export import DeployModel, latency
 from vl2lite.runtime import OnnxClassifier
+import sys; sys.path.insert(0, str(Path(__file__).parent))
+from runner import markdown
 
 warnings.filterwarnings('ignore')
 
@@ -66,10 +68,8 @@ def main():
     res = dict(rows=rows, threads=a.threads, cpu=platform.processor() or platform.machine(), torch=torch.__version__,
                onnxruntime=__import__('onnxruntime').__version__, date=time.strftime('%Y-%m-%d'))
     Path(a.out).write_text(json.dumps(res, indent=1))
-    md = ['| model | input | params (M) | runtime | ms / image, batch 1 | images / s, batch 32 | file (MB) |', '|---|---|---|---|---|---|---|']
-    md += [f"| {r['model']} | {r['size']} px | {r['params_M']} | {r['runtime']} | {r['ms_batch1']} | {r['img_per_s_batch32']} | {r['file_mb'] or ''} |" for r in rows]
-    Path(a.out).with_suffix('.md').write_text('\n'.join(md) + '\n')
-    print('\n'.join(md))
+    print(markdown(Path(a.out).with_suffix('.md'), ['model', 'input', 'params (M)', 'runtime', 'ms / image, batch 1', 'images / s, batch 32', 'file (MB)'],
+                   [[r['model'], f"{r['size']} px", r['params_M'], r['runtime'], r['ms_batch1'], r['img_per_s_batch32'], r['file_mb'] or ''] for r in rows]))
 
 
 if __name__ == '__main__':

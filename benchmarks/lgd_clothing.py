@@ -20,47 +20,42 @@ randomly initialised backbone of the same seed. Then, for every backbone:
   probe10     the same on a stratified 10% of the training labels (the row's seed);
   ft10        fine-tuning the backbone with a new head on that 10% for --ft-epochs epochs (batch 64,
               AdamW, one-cycle at 2e-3), the best validation epoch scored.
-All accuracies on the 372 test images, once; the pre-training seconds per epoch are stored.
+All accuracies on the 372 test images, once; the pre-training seconds per epoch are stored. Pre-training is the
+method's own learner from the registry (`runner.train`), its zero-shot accuracy the method's `evaluate`.
 """
-import argparse, json, os, sys, time
+import json, os, sys
 from pathlib import Path
 import numpy as np
-import torch
-import fastai.callback.progress  # Learner.no_bar
-from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
 sys.path.insert(0, str(Path(__file__).parent))
-from vl2lite.core import seed_everything, Student
+from vl2lite.core import Student, seed_everything
 from vl2lite.data import labelled_split
-from vl2lite.methods.lgd import pretrain_learner, save_backbone, student_zero_shot, linear_probe, fine_tune
-from vl2lite_clothing import load, setup, pending
+from vl2lite.methods.lgd import LGDOptions, save_backbone, linear_probe, fine_tune
+from runner import arguments, setup, load, run_rows, train, evaluate, paired
 from tables import mean_std
 
 STUDENTS = ['mobilenetv3_small_100', 'resnet18']
-ROWS = ['none', 'feature_kd', 'lgd']
+ROWS = ['none', 'feature_kd', 'lgd']   # 'none': the randomly initialised backbone; the others are pre-training methods
 
 
 def key(r): return (r['student'], r['pre'], r['seed'])
 
 
-def run_one(table, teacher, cache, student, pre, seed, a):
+def pretrained(a, table, teacher, cache, student, pre, seed, out):
+    "The pre-trained student (the random one for 'none'), with what the pre-training measured in `out`."
+    if pre == 'none':
+        seed_everything(seed); return Student(student, n_classes=len(table.vocab))
+    learn, s, secs = train(table, teacher, cache, student, pre, LGDOptions(train_idx=table.idxs('train')), a, seed, a.pre_epochs, select=False)
+    out.update(pre_seconds_per_epoch=round(secs / a.pre_epochs, 1), pre_valid_curve=[[float(x) for x in v] for v in learn.recorder.values],
+               zero_shot=evaluate(learn, s)['zero_shot_test']['acc'])
+    return learn.model
+
+
+def run_one(a, table, teacher, cache, student, pre, seed):
     tmp = Path(a.tmp); tmp.mkdir(parents=True, exist_ok=True)
     out = dict(student=student, pre=pre, seed=seed, size=a.size, pre_epochs=a.pre_epochs if pre != 'none' else 0, ft_epochs=a.ft_epochs)
-    seed_everything(seed)
-    if pre == 'none':
-        model = Student(student, n_classes=len(table.vocab))
-        ckpt = save_backbone(model, tmp/f'backbone_{os.getpid()}.pth')
-    else:
-        learn = pretrain_learner(table, student, teacher, pre, templates='clip80', train_idx=table.idxs('train'), size=a.size, bs=64,
-                                 cache=cache, num_workers=0, preload=a.preload, seed=seed, path=tmp)
-        t0 = time.time()
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(a.pre_epochs, 2e-3)
-        out['pre_seconds_per_epoch'] = round((time.time() - t0) / a.pre_epochs, 1)
-        out['pre_valid_curve'] = [[float(x) for x in v] for v in learn.recorder.values]
-        model = learn.model
-        out['zero_shot'] = student_zero_shot(model, table, 'test', size=a.size)['acc']
-        ckpt = save_backbone(model, tmp/f'backbone_{os.getpid()}.pth')
-    feats = {}
-    lab10 = labelled_split(table, 0.1, seed=seed)[0]
+    model = pretrained(a, table, teacher, cache, student, pre, seed, out)
+    ckpt = save_backbone(model, tmp/f'backbone_{os.getpid()}.pth')
+    feats, lab10 = {}, labelled_split(table, 0.1, seed=seed)[0]
     out['probe100'] = linear_probe(model, table, size=a.size, feats=feats)
     out['probe10'] = linear_probe(model, table, lab10, size=a.size, feats=feats)
     out['ft10'] = fine_tune(student, table, ckpt, lab10, epochs=a.ft_epochs, size=a.size, seed=seed, preload=a.preload, path=tmp)
@@ -69,14 +64,10 @@ def run_one(table, teacher, cache, student, pre, seed, a):
 
 
 def cmd_run(a):
-    table, teacher, cache = setup(a)
-    todo = [(st, sd, p) for st in a.students for sd in a.seeds for p in a.rows]
-    for st, p, sd in pending(a, [(s, p, d) for s, d, p in todo], key):
-        t0 = time.time()
-        r = run_one(table, teacher, cache, st, p, sd, a)
-        with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
-        print(f"{st} {p} seed {sd}: zero-shot {r.get('zero_shot', '-')} probe100 {r['probe100']['test_acc']} "
-              f"probe10 {r['probe10']['test_acc']} ft10 {r['ft10']['test_acc']} ({time.time() - t0:.0f}s)", flush=True)
+    todo = [(st, p, sd) for st in a.students for sd in a.seeds for p in a.rows]
+    run_rows(a, todo, key, lambda *k: run_one(a, *k),
+             lambda r: f"{r['student']} {r['pre']} seed {r['seed']}: zero-shot {r.get('zero_shot', '-')} probe100 {r['probe100']['test_acc']} "
+                       f"probe10 {r['probe10']['test_acc']} ft10 {r['ft10']['test_acc']}")
 
 
 ms = mean_std   # the sample std (ddof=1), as every benchmark
@@ -90,19 +81,16 @@ def cmd_report(a):
         for p in ROWS:
             g = [r for r in rows if r['student'] == st and r['pre'] == p]
             if not g: continue
-            zs = ms([r['zero_shot'] for r in g]) if p != 'none' else '-'
-            sec = f"{np.median([r['pre_seconds_per_epoch'] for r in g]):.0f}" if p != 'none' else '-'   # median: robust to a paused run
-            name = p if p == 'none' else f"{p} ({g[0]['pre_epochs']} epochs)"
+            pre = 'zero_shot' in g[0]
+            zs = ms([r['zero_shot'] for r in g]) if pre else '-'
+            sec = f"{np.median([r['pre_seconds_per_epoch'] for r in g]):.0f}" if pre else '-'   # median: robust to a paused run
+            name = f"{p} ({g[0]['pre_epochs']} epochs)" if pre else p
             print(f"| {st} | {name} | {zs} | {ms([r['probe100']['test_acc'] for r in g])} | {ms([r['probe10']['test_acc'] for r in g])} "
                   f"| {ms([r['ft10']['test_acc'] for r in g])} | {sec} | {len(g)} |")
-    print('\nLGD minus feature KD and feature KD minus none, paired by seed:')
-    for st in STUDENTS:
-        by = {(r['pre'], r['seed']): r for r in rows if r['student'] == st}
-        for hi, lo in (('lgd', 'feature_kd'), ('feature_kd', 'none'), ('lgd', 'none')):
-            for m, f in (('probe100', lambda r: r['probe100']['test_acc']), ('probe10', lambda r: r['probe10']['test_acc']),
-                         ('ft10', lambda r: r['ft10']['test_acc'])):
-                d = [f(by[(hi, s)]) - f(by[(lo, s)]) for s in (0, 1, 2) if (hi, s) in by and (lo, s) in by]
-                if d: print(f"  {st} {m} {hi} - {lo}: {ms(d, sign=True)} ({', '.join(f'{x:+.1f}' for x in d)})")
+    for ref in ('none', 'feature_kd'):
+        print(f'\nminus {ref}, paired by seed:')
+        for m in ('probe100', 'probe10', 'ft10'):
+            print('\n'.join(paired(rows, lambda r: f"{r['student']} {m}", ref, lambda r: r['pre'], lambda r: r[m]['test_acc'])))
 
 
 def cmd_teacher(a):
@@ -119,19 +107,11 @@ def cmd_teacher(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('cmd', choices=['run', 'report', 'teacher'])
+    ap = arguments(__doc__, 'lgd_clothing.jsonl', commands=('run', 'report', 'teacher'), preload=96, tmp='/tmp/vl2lite_bench_lgd')
     ap.add_argument('--students', nargs='+', default=STUDENTS)
-    ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     ap.add_argument('--rows', nargs='+', default=ROWS)
-    ap.add_argument('--size', type=int, default=64)
     ap.add_argument('--pre-epochs', type=int, default=5)
     ap.add_argument('--ft-epochs', type=int, default=15)
-    ap.add_argument('--preload', type=int, default=96)
-    ap.add_argument('--threads', type=int, default=None)
-    ap.add_argument('--shard', default='0/1')
-    ap.add_argument('--tmp', default='/tmp/vl2lite_bench_lgd')
-    ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'lgd_clothing.jsonl'))
     a = ap.parse_args()
     {'run': cmd_run, 'report': cmd_report, 'teacher': cmd_teacher}[a.cmd](a)
 

@@ -19,64 +19,42 @@ Rows (loss weights all 1 when on, tau = 0.07, k = min(256, C), projection = one 
   mse_cst   L_cls + L_mse + L_cst;
   full      L_cls + L_mse + L_cst + L_vlalign;
   desc      full, with class descriptions in the prompts (training and evaluation).
+Every row is the method's own learner and evaluation from the registry (`runner.train`, `ood.evaluate`).
 """
-import argparse, json, os, sys, time
+import sys
 from pathlib import Path
 import numpy as np
-import torch
-import fastai.callback.progress  # Learner.no_bar
-from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
-from fastai.callback.tracker import SaveModelCallback
 sys.path.insert(0, str(Path(__file__).parent))
-from vl2lite.core import seed_everything
-from vl2lite.methods.ood import ood_learner, ood_evaluate, base_novel_split, class_subset, load_descriptions
-from vl2lite.teacher import text_bank
-from vl2lite_clothing import STUDENTS, TEMPLATES, load, setup, pending
+from vl2lite.methods.ood import OODOptions
+from runner import STUDENTS, arguments, setup, load, run_rows, train, evaluate, curve, paired
 from tables import mean_std
 
-ROWS = {'cls': dict(), 'mse': dict(mse=1.), 'mse_cst': dict(mse=1., cst=1.), 'full': dict(mse=1., cst=1., vlalign=1.),
-        'desc': dict(mse=1., cst=1., vlalign=1.)}
 DESCRIPTIONS = Path(__file__).resolve().parents[1]/'nbs'/'tutorials'/'clothing_descriptions.json'
+ROWS = {'cls': dict(terms=['cls']), 'mse': dict(terms=['cls', 'mse']), 'mse_cst': dict(terms=['cls', 'mse', 'cst']),
+        'full': dict(terms=['cls', 'mse', 'cst', 'vlalign']), 'desc': dict(terms=['cls', 'mse', 'cst', 'vlalign'], descriptions=str(DESCRIPTIONS))}
 EPOCHS = {'tf_efficientnet_lite0_in1k': 6, 'mobilenetv3_small_100': 10}
+BASELINE = 'cls'
 
 
 def key(r): return (r['student'], r['split'], r['row'])
 
 
-def run_one(table, teacher, cache, student, split, row, a):
-    arch, pretrained, stats = STUDENTS[student]
-    kw = dict(stats=stats) if stats else {}
-    base, novel = base_novel_split(table.vocab, 5, seed=split)
-    desc = load_descriptions(DESCRIPTIONS, table.vocab) if row == 'desc' else None
-    btbl = class_subset(table, base)
-    seed_everything(split)
-    learn = ood_learner(btbl, arch, teacher, templates=TEMPLATES, descriptions={c: desc[c] for c in base} if desc else None,
-                        pretrained=pretrained, size=a.size, bs=64, cache=cache, num_workers=0, preload=a.preload,
-                        log_terms=False, path=a.tmp, **ROWS[row], **kw)
+def run_one(a, table, teacher, cache, student, split, row):
+    opts = OODOptions(novel=5, log_terms=False, **ROWS[row])
     epochs = a.epochs or EPOCHS[student]
-    fname = f'ood_{os.getpid()}'
-    t0 = time.time()
-    with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(epochs, a.lr, cbs=SaveModelCallback(monitor='balanced_accuracy_score', fname=fname))
-    secs = round(time.time() - t0, 1)
-    curve = [float(v[3]) for v in learn.recorder.values]   # values: valid_loss, accuracy, balanced_accuracy_score
-    W_all = text_bank(teacher, list(table.vocab), TEMPLATES, desc).cpu()
-    res = ood_evaluate(learn, table, base, novel, W_all=W_all, cache=cache)
-    (Path(a.tmp)/'models'/f'{fname}.pth').unlink(missing_ok=True)
-    return dict(student=student, split=split, row=row, base=base, novel=novel, epochs=epochs, size=a.size, lr=a.lr,
-                n_train=int(len(btbl.idxs('train'))), best_epoch=int(np.argmax(curve)) + 1,
-                valid_id=round(100 * max(curve), 1), seconds=secs, **res)
+    learn, s, secs = train(table, teacher, cache, student, 'ood', opts, a, split, epochs)
+    valid = curve(learn, 'balanced_accuracy_score')
+    res = evaluate(learn, s)   # ID / OOD / all of student and teacher; leaves the learner classifying every class
+    res = {k: v for k, v in res.items() if k not in ('test_acc', 'classes_file')}
+    return dict(student=student, split=split, row=row, epochs=epochs, size=a.size, lr=a.lr, n_train=int(len(s.train_idx)),
+                best_epoch=int(np.argmax(valid)) + 1, valid_id=round(100 * max(valid), 1), seconds=secs, **res)
 
 
 def cmd_run(a):
-    table, teacher, cache = setup(a)
     todo = [(st, sp, r) for st in a.students for sp in a.splits for r in a.rows]
-    for st, sp, r in pending(a, todo, key):
-        t0 = time.time()
-        out = run_one(table, teacher, cache, st, sp, r, a)
-        with open(a.out, 'a') as f: f.write(json.dumps(out) + '\n')
-        print(f"{st} split {sp} {r}: ID {out['student_id']} OOD {out['student_ood']} all {out['student_all']} "
-              f"(teacher {out['teacher_id']}/{out['teacher_ood']}/{out['teacher_all']}) {time.time() - t0:.0f}s", flush=True)
+    run_rows(a, todo, key, lambda *k: run_one(a, *k),
+             lambda o: f"{o['student']} split {o['split']} {o['row']}: ID {o['student_id']} OOD {o['student_ood']} all {o['student_all']} "
+                       f"(teacher {o['teacher_id']}/{o['teacher_ood']}/{o['teacher_all']})")
 
 
 ms = mean_std   # the sample std (ddof=1), as every benchmark
@@ -97,29 +75,16 @@ def cmd_report(a):
             lines.append(f"| {st} | {row} | " + ' | '.join(ms([r[f'student_{k}'] for r in g]) for k in ('id', 'ood', 'all'))
                          + f" | {np.mean([r['best_epoch'] for r in g]):.1f}/{g[0]['epochs']} | {len(g)} |")
     print('\n'.join(lines))
-    # paired differences against cls, per split
-    print('\nOOD minus the cls row, per split (same split, same student):')
-    for st in {r['student'] for r in rows}:
-        base = {r['split']: r['student_ood'] for r in rows if r['student'] == st and r['row'] == 'cls'}
-        for row in ROWS:
-            d = [r['student_ood'] - base[r['split']] for r in rows if r['student'] == st and r['row'] == row and r['split'] in base]
-            if row != 'cls' and d: print(f'  {st} {row}: {ms(d, sign=True)}  ({", ".join(f"{x:+.1f}" for x in d)})')
+    print(f'\nOOD minus the {BASELINE} row, per split (same split, same student):')
+    print('\n'.join(paired(rows, lambda r: r['student'], BASELINE, lambda r: r['row'], lambda r: r['student_ood'])))
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('cmd', choices=['run', 'report'])
+    ap = arguments(__doc__, 'ood_clothing.jsonl', preload=96)
     ap.add_argument('--students', nargs='+', default=list(EPOCHS))
     ap.add_argument('--splits', nargs='+', type=int, default=[0, 1, 2])
     ap.add_argument('--rows', nargs='+', default=list(ROWS))
-    ap.add_argument('--size', type=int, default=64)
     ap.add_argument('--epochs', type=int, default=None, help='epochs for every student (default: per student, EPOCHS)')
-    ap.add_argument('--lr', type=float, default=2e-3)
-    ap.add_argument('--preload', type=int, default=96)
-    ap.add_argument('--threads', type=int, default=None)
-    ap.add_argument('--shard', default='0/1')
-    ap.add_argument('--tmp', default='/tmp/vl2lite_bench')
-    ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'ood_clothing.jsonl'))
     a = ap.parse_args()
     cmd_run(a) if a.cmd == 'run' else cmd_report(a)
 

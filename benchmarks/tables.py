@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).parent/'results'
+ROW_AB = 'dho'   # the DHO benchmark row whose chosen (a, b) its table shows
+BASELINE = 'ce'   # the VL2Lite benchmark row every other is compared with, seed by seed
 
 
 def mean_std(v, digits: int = 1, sign: bool = False) -> str:
@@ -46,11 +48,12 @@ def dho_summary(rows=None) -> dict:
     g = {}
     for r in jsonl('dho_clothing.jsonl') if rows is None else rows:
         d = g.setdefault((r['student'], r['fraction']), {})
-        cols = (('dho_ce_head', 'test_ce'), ('dho_kd_head', 'test_kd'), ('dho', 'test_acc')) if r['row'] == 'dho' else ((r['row'], 'test_acc'),)
+        heads = 'test_ce' in r   # a dual-head student: each head alone beside the mix
+        cols = ((f"{r['row']}_ce_head", 'test_ce'), (f"{r['row']}_kd_head", 'test_kd'), (r['row'], 'test_acc')) if heads else ((r['row'], 'test_acc'),)
         for col, k in cols:
             if r['seed'] in d.setdefault(col, {}): raise ValueError(f"{r['student']} {r['fraction']} {col} seed {r['seed']} twice")
             d[col][r['seed']] = 100 * r[k]
-        if r['row'] == 'dho': d.setdefault('ab', {})[r['seed']] = (r['a'], r['b'])
+        if heads and r['row'] == ROW_AB: d.setdefault('ab', {})[r['seed']] = (r['a'], r['b'])
         if 'teacher_head_test' in r: d.setdefault(f"teacher_{r['teacher_head']}", {})[r['seed']] = 100 * r['teacher_head_test']
     return g
 
@@ -198,7 +201,7 @@ def paired_differences() -> list:
     out += ['', '## VL2Lite benchmark (results/vl2lite_clothing.jsonl): method minus CE only', '']
     g = by_seed(jsonl('vl2lite_clothing.jsonl'), 'student', 'fraction', 'method')
     for (st, fr, m), v in sorted(g.items(), key=lambda kv: (list(LONG).index(kv[0][0]), -kv[0][1], kv[0][2])):
-        if m != 'ce' and (st, fr, 'ce') in g: out.append(f'- {st} {pct(fr)} {m} - ce: {paired(v, g[(st, fr, "ce")])}')
+        if m != BASELINE and (st, fr, BASELINE) in g: out.append(f'- {st} {pct(fr)} {m} - {BASELINE}: {paired(v, g[(st, fr, BASELINE)])}')
     return out
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = [  # (name, notebook, id of the test cell that must fail, 'nb' or 'lib:PATH', wrong change: old, new)
-    ('prompt setting chosen on test', '30_cli', '76b5ae27', 'nb',
+    ('prompt setting chosen on test', '30_cli', '76b5ae27', 'lib:vl2lite/run.py',
      "r = zero_shot_eval(tch, table, 'valid', names, tp", "r = zero_shot_eval(tch, table, 'test', names, tp"),
-    ('best epoch: the last one kept', '30_cli', '385a6774', 'nb',
-     "save = _SaveBest(monitor=m.MONITOR, fname='best', with_opt=True, reset_on_fit=False)",
-     "save = _SaveBest(monitor=m.MONITOR, fname='best', with_opt=True, reset_on_fit=False, comp=lambda a, b: True)"),
+    ('best epoch: the last one kept', '30_cli', '385a6774', 'lib:vl2lite/run.py',
+     "save = _SaveBest(monitor=monitor, fname='best', with_opt=True, reset_on_fit=False)",
+     "save = _SaveBest(monitor=monitor, fname='best', with_opt=True, reset_on_fit=False, comp=lambda a, b: True)"),
     ('DHO (a, b) chosen on test', '30_cli', '4fcdd6b0', 'lib:vl2lite/methods/dho.py',
      "a, b, va = select_mix(learn)", "a, b, va = select_mix(learn, dl=test_dl)"),
     ('linear_probe C chosen on test', '13_lgd', 'b7e41f90', 'nb',

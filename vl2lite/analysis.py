@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from fastai.callback.core import Callback
 from .core import student_of
+from .callbacks import DistillLoss
 from .runtime import open_rgb
 from .evaluate import accuracy_pct
 
@@ -26,9 +27,14 @@ __all__ = ['GradientConflict', 'plot_gradient_conflict', 'preserved', 'find_targ
 def _flat(gs): return torch.cat([g.reshape(-1) for g in gs])
 
 class GradientConflict(Callback):
-    "Every `every` steps, record cos(grad term_a, grad term_b) and |grad a| / |grad b| over the backbone, overall and per block."
+    """Every `every` steps, record cos(grad a, grad b) and |grad a| / |grad b| over the backbone, overall and per block,
+    where a and b are sums of the weighted terms of loss callback `cb` (`cb.weighted`): `sides` names them, by default
+    the two sides the callback declares (`cb.conflict`; DHO: its CE term against its two KD terms)."""
     order, run_valid = 1, False
-    def __init__(self, cb, every: int = 10, terms=('ce', 'kd')): self.cb, self.every, self.terms, self.records = cb, every, terms, []
+    def __init__(self, cb, every: int = 10, sides=None):
+        self.cb, self.every, self.records = cb, every, []
+        self.sides = sides or cb.conflict
+        if self.sides is None: raise ValueError(f"{type(cb).__name__} declares no two sides to compare: give sides=(terms, terms)")
     def before_train(self):
         if self.epoch == 0: self.records = []   # a new fit; not before_fit, which `get_preds`/`validate` also run
     def before_fit(self):
@@ -38,9 +44,9 @@ class GradientConflict(Callback):
         self.params = [p for _, ps in self.groups for p in ps]
     def after_loss(self):
         if self.train_iter % self.every: return
-        ts = getattr(self.cb, 'grad_terms', None)
+        ts = self.cb.weighted
         if not ts: return
-        a, b = (ts[k] for k in self.terms)
+        a, b = (sum(ts[k] for k in side) for side in self.sides)
         ga = torch.autograd.grad(a, self.params, retain_graph=True, allow_unused=True)
         gb = torch.autograd.grad(b, self.params, retain_graph=True, allow_unused=True)
         ga = [torch.zeros_like(p) if g is None else g for g, p in zip(ga, self.params)]
@@ -370,9 +376,9 @@ def embedding_map(sources: dict, labels, vocab, texts: dict | None = None, toget
 
 # %% ../nbs/20_analysis.ipynb #b96706cf
 class TermLogger(Callback):
-    """Keep every loss term the KD callbacks expose (each 0-dim tensor attribute a vl2lite callback holds after the
-    loss: VL2Lite's `cls`/`vis`/`txt`, DHO's `ce`/`kd_l`/`kd_u`, the OOD method's `L_*`, a `KDTerm`'s `value`) per
-    training step, and their means per epoch in `epochs` (one dict per epoch)."""
+    """Keep every loss term of the learner's loss callbacks (their `terms`, keyed `Callback.term`: `VL2Lite.vis`,
+    `DualHeadKD.kd_unlabelled`, `OODDistill.vlalign`, ...) per training step, and their means per epoch in `epochs`
+    (one dict per epoch)."""
     order, run_valid = 95, False
     def __init__(self, epochs: list | None = None):   # `epochs`: those of a run this fit resumes
         self.initial = list(epochs or []); self.steps, self.epochs, self._new = [], list(self.initial), True
@@ -384,9 +390,7 @@ class TermLogger(Callback):
         if not self.training: return
         row = {}
         for cb in self.learn.cbs:
-            if cb is self or type(cb).__module__.startswith('fastai'): continue
-            for k, v in vars(cb).items():
-                if isinstance(v, torch.Tensor) and v.ndim == 0 and not v.requires_grad: row[f'{type(cb).__name__}.{k}'] = float(v)
+            for k, v in (cb.terms if isinstance(cb, DistillLoss) else {}).items(): row[f'{type(cb).__name__}.{k}'] = float(v)
         if row:
             self.steps.append(row)
             for k, v in row.items(): self._acc.setdefault(k, []).append(v)

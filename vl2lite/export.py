@@ -78,6 +78,31 @@ def latency(run, x1, xb, reps: int = 20) -> tuple:
     for _ in range(max(3, reps // 4)): t = time.perf_counter(); run(xb); tb.append(time.perf_counter() - t)
     return round(1000 * float(np.median(ts)), 2), round(len(xb) / float(np.median(tb)), 1)
 
+def _int8(out: Path, name: str, spec: dict, clf, xb, labels) -> tuple:
+    "(the int8 ONNX file, its row and the float model's: size, accuracy, agreement, latency) beside the float ONNX model."
+    from onnxruntime.quantization import quantize_dynamic, QuantType
+    f8 = out/f'{name}.int8.onnx'
+    import logging
+    root, level = logging.getLogger(), logging.getLogger().level
+    root.setLevel(logging.ERROR)   # the quantiser logs a warning per tensor it leaves in float
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore'); quantize_dynamic(str(out/f'{name}.onnx'), str(f8), weight_type=QuantType.QInt8)
+    finally: root.setLevel(level)
+    (out/f'{name}.int8.json').write_text(json.dumps(spec, indent=1))
+    q = OnnxClassifier(f8)
+    x1, xq = xb[:1].numpy(), xb[:32].numpy() if len(xb) >= 32 else np.repeat(xb.numpy(), -(-32 // len(xb)), 0)[:32]
+    rows = {}
+    for k, c in (('float', clf), ('int8', q)):
+        p = c.run(xb.numpy())
+        row = dict(file=str(out/f'{name}.onnx' if k == 'float' else f8), mb=round(os.path.getsize(out/f'{name}.onnx' if k == 'float' else f8) / 2**20, 2))
+        row['ms_batch1'], row['img_per_s_batch32'] = latency(c.run, x1, xq)
+        row['agree_with_float'] = accuracy_pct(p, rows.get('float', {}).get('_pred', p.argmax(1)))
+        if labels is not None: row['acc'] = accuracy_pct(p, labels)
+        row['_pred'] = p.argmax(1); rows[k] = row
+    for r in rows.values(): r.pop('_pred')
+    return f8, rows
+
 def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscript'), check_paths=None, labels=None,
                    tol: float = 1e-4, int8: bool = False, opset: int = 17, trust: bool = False) -> dict:
     """Export a trained student (a `Learner` or its `.pkl`) to `out/NAME.onnx` / `NAME.pt` with `NAME.json`, check the
@@ -126,27 +151,5 @@ def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscr
     res['parity_ok'] = worst <= tol
     if not res['parity_ok']:
         raise ValueError(f"export differs from the fastai learner by up to {worst:.2e} (> {tol:g}): {res['max_abs_diff']}")
-    if int8:
-        from onnxruntime.quantization import quantize_dynamic, QuantType
-        f8 = out/f'{name}.int8.onnx'
-        import logging
-        root, level = logging.getLogger(), logging.getLogger().level
-        root.setLevel(logging.ERROR)   # the quantiser logs a warning per tensor it leaves in float
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore'); quantize_dynamic(str(out/f'{name}.onnx'), str(f8), weight_type=QuantType.QInt8)
-        finally: root.setLevel(level)
-        (out/f'{name}.int8.json').write_text(json.dumps(spec, indent=1))
-        q = OnnxClassifier(f8)
-        x1, xq = xb[:1].numpy(), xb[:32].numpy() if len(xb) >= 32 else np.repeat(xb.numpy(), -(-32 // len(xb)), 0)[:32]
-        rows = {}
-        for k, c in (('float', clf), ('int8', q)):
-            p = c.run(xb.numpy())
-            row = dict(file=str(out/f'{name}.onnx' if k == 'float' else f8), mb=round(os.path.getsize(out/f'{name}.onnx' if k == 'float' else f8) / 2**20, 2))
-            row['ms_batch1'], row['img_per_s_batch32'] = latency(c.run, x1, xq)
-            row['agree_with_float'] = accuracy_pct(p, rows.get('float', {}).get('_pred', p.argmax(1)))
-            if labels is not None: row['acc'] = accuracy_pct(p, labels)
-            row['_pred'] = p.argmax(1); rows[k] = row
-        for r in rows.values(): r.pop('_pred')
-        res['files']['onnx_int8'] = str(f8); res['int8'] = rows
+    if int8: f8, res['int8'] = _int8(out, name, spec, clf, xb, labels); res['files']['onnx_int8'] = str(f8)
     return res

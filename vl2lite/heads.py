@@ -11,13 +11,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Student
+from .core import Student, option
 from .teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from .evaluate import accuracy_pct
 
 # %% auto #0
-__all__ = ['TEACHER_HEADS', 'Projection', 'OpenVocabStudent', 'ZeroShotHead', 'TipAdapterHead', 'LinearHead', 'fit_linear_head',
-           'teacher_head', 'teacher_logit_scale', 'adapted_teacher', 'adapted_teacher_acc', 'learner_teacher_head',
+__all__ = ['TEACHER_HEADS', 'Projection', 'OpenVocabStudent', 'TeacherHead', 'ZeroShotHead', 'TipAdapterHead', 'as_head',
+           'LinearHead', 'fit_linear_head', 'teacher_head_option', 'check_teacher_head', 'teacher_head',
+           'teacher_logit_scale', 'adapted_teacher', 'adapted_teacher_acc', 'learner_teacher_head',
            'teacher_head_result', 'teacher_head_rows']
 
 # %% ../nbs/07_heads.ipynb #d3a6f94f
@@ -84,20 +85,28 @@ class OpenVocabStudent(Student):
         return F.normalize(self.heads['proj'](self.features(x)).float(), dim=-1)
 
     def forward(self, x, idx=None):
-        f = self.features(x)
-        self.last_features = f
-        self.last_outputs = {k: h(f) for k, h in self.heads.items()}
+        self.run_heads(x)
         return zero_shot_logits(self.last_outputs['proj'], self.W, 1 / self.tau)
 
 # %% ../nbs/07_heads.ipynb #16b0e7a6
-class ZeroShotHead(nn.Module):
+class TeacherHead(nn.Module):
+    """Base of the teacher-prediction heads: `forward(t)` gives class logits from teacher image embeddings `t`,
+    `cosines(t)` the same in units of a cosine (logits / `logit_scale`), which is what the KD losses compare. `kind`
+    names the head ('zeroshot', 'tip', 'linear'); a KD callback takes any of them and asks nothing else."""
+    kind, logit_scale = None, 100.
+    def cosines(self, t): return self(t) / self.logit_scale
+
+class ZeroShotHead(TeacherHead):
     "Zero-shot teacher logits: `logit_scale * cos(embedding, class-prompt embedding)`."
+    kind = 'zeroshot'
     def __init__(self, W: torch.Tensor, logit_scale: float = 100.):
         super().__init__(); self.register_buffer('W', F.normalize(W.detach().float(), dim=-1)); self.logit_scale = logit_scale
     def forward(self, t): return self.logit_scale * F.normalize(t.float(), dim=-1) @ self.W.to(t.device).T
+    def cosines(self, t): return F.normalize(t.float(), dim=-1) @ self.W.to(t.device).T
 
 class TipAdapterHead(ZeroShotHead):
     "Tip-Adapter: zero-shot logits plus `alpha * exp(-beta (1 - cos(t, key))) @ one_hot(labels)` over the labelled keys."
+    kind = 'tip'
     def __init__(self, W, keys, labels, n_classes: int | None = None, alpha: float = 1., beta: float = 5.5, logit_scale: float = 100.):
         super().__init__(W, logit_scale)
         self.register_buffer('keys', F.normalize(torch.as_tensor(keys).detach().float(), dim=-1))
@@ -108,11 +117,17 @@ class TipAdapterHead(ZeroShotHead):
         t = F.normalize(t.float(), dim=-1)
         aff = torch.exp(-self.beta * (1 - t @ self.keys.to(t.device).T))
         return self.logit_scale * t @ self.W.to(t.device).T + self.alpha * aff @ self.values.to(t.device)
+    cosines = TeacherHead.cosines
 
-class LinearHead(nn.Module):
-    "`x @ W.T + b` on L2-normalised teacher embeddings `x`; fitted by `fit_linear_head`."
-    def __init__(self, W: torch.Tensor, b: torch.Tensor | None = None):
-        super().__init__()
+def as_head(W_or_head, logit_scale: float = 100.) -> TeacherHead:
+    "`W_or_head` if it is a teacher head, else the zero-shot head over the class-prompt embeddings it is."
+    return W_or_head if isinstance(W_or_head, nn.Module) else ZeroShotHead(W_or_head, logit_scale)
+
+class LinearHead(TeacherHead):
+    "`x @ W.T + b` on L2-normalised teacher embeddings `x`; fitted by `fit_linear_head` (from zero-shot weights at `logit_scale`)."
+    kind = 'linear'
+    def __init__(self, W: torch.Tensor, b: torch.Tensor | None = None, logit_scale: float = 100.):
+        super().__init__(); self.logit_scale = logit_scale
         self.W = nn.Parameter(W.detach().float().clone(), requires_grad=False)
         self.b = nn.Parameter(torch.zeros(len(W)) if b is None else b.detach().float().clone(), requires_grad=False)
     def forward(self, t): return F.normalize(t.float(), dim=-1) @ self.W.to(t.device).T + self.b.to(t.device)
@@ -151,9 +166,18 @@ def fit_linear_head(emb, labels, W, lams=(1e-4, 1e-3, 1e-2, 1e-1, 1.), folds: in
         best = max(scores.values()); lam = max(l for l, s in scores.items() if s == best)   # ties: the most regularised
     else: lam = max(lams)
     Wf, bf = _fit_lr(X, y, W0, lam, steps)
-    return LinearHead(Wf, bf), lam, scores
+    return LinearHead(Wf, bf, logit_scale), lam, scores
 
 TEACHER_HEADS = ('zeroshot', 'tip', 'linear')
+
+def teacher_head_option(learns: str = "the teacher's class predictions the student learns"):
+    "The `teacher_head` field of a method's options dataclass, declared here once for every method that takes it."
+    return option('zeroshot', f"{learns}: zero-shot, or a Tip-Adapter or linear head fitted on the labelled training images only",
+                  flag='--teacher-head', choices=TEACHER_HEADS)
+
+def check_teacher_head(kind: str):
+    "Refuse an unknown teacher head in one sentence."
+    if kind not in TEACHER_HEADS: raise ValueError(f"teacher_head must be one of {', '.join(TEACHER_HEADS)}, got {kind!r}")
 
 def teacher_head(kind: str, W, emb=None, labels=None, logit_scale: float = 100., **kwargs) -> nn.Module:
     "A teacher-prediction head: 'zeroshot' (no labels), 'tip' or 'linear' (from labelled embeddings `emb` and `labels` only)."
@@ -171,11 +195,11 @@ def teacher_logit_scale(teacher: Teacher) -> float:
     s = float(getattr(teacher, 'logit_scale', 100.))
     return s if s < 1e3 else 100.
 
-def adapted_teacher(kind: str, W, cache, table, idxs, logit_scale: float = 100., **kwargs) -> nn.Module | None:
-    """The teacher head `kind` fitted on the cached teacher embeddings (`cache.lookup`) and labels of the items `idxs` of
-    `table`, each item once; `None` for 'zeroshot' (the methods' own zero-shot path)."""
+def adapted_teacher(kind: str, W, cache, table, idxs, logit_scale: float = 100., **kwargs) -> TeacherHead:
+    """The teacher head `kind`: zero-shot over `W`, or fitted on the cached teacher embeddings (`cache.lookup`) and
+    labels of the items `idxs` of `table`, each item once."""
     if kind not in TEACHER_HEADS: raise ValueError(f"teacher head must be one of {TEACHER_HEADS}, got {kind!r}")
-    if kind == 'zeroshot': return None
+    if kind == 'zeroshot': return ZeroShotHead(W, logit_scale)
     if cache is None: raise ValueError(f"the {kind!r} teacher head is fitted on cached teacher embeddings: use the teacher cache, not on_the_fly")
     idxs = np.unique(np.asarray(idxs, dtype=np.int64))
     if any(table.labels[i] is None for i in idxs): raise ValueError(f"the {kind!r} teacher head is fitted on labelled images only")
@@ -188,9 +212,10 @@ def adapted_teacher_acc(head: nn.Module, cache, table, idxs) -> float:
 
 # %% ../nbs/07_heads.ipynb #a4bede25
 def learner_teacher_head(learn) -> nn.Module | None:
-    "The adapted teacher head that a KD callback of `learn` distils, or `None` (the zero-shot teacher)."
+    "The adapted teacher head (Tip-Adapter, linear) that a KD callback of `learn` distils, or `None` (the zero-shot teacher)."
     for c in learn.cbs:   # a property of the KD callbacks (fastai callbacks pass unknown attributes on to the learner)
-        if isinstance(getattr(type(c), 'teacher_head', None), property) and c.teacher_head is not None: return c.teacher_head
+        h = getattr(c, 'teacher_head', None) if isinstance(getattr(type(c), 'teacher_head', None), property) else None
+        if h is not None and h.kind != 'zeroshot': return h
     return None
 
 def teacher_head_result(learn, kind: str, cache, table, idxs) -> dict:

@@ -11,12 +11,18 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['cosine_kd_loss', 'kd_kl_loss', 'visual_kd_loss', 'text_kd_loss', 'text_ce_loss', 'embed_mse_loss', 'contrastive_loss',
-           'vlalign_loss', 'soft_ce', 'lgd_text_loss', 'lgd_visual_loss', 'lgd_loss']
+           'vlalign_loss', 'soft_ce', 'lgd_text_loss', 'lgd_visual_loss', 'lgd_objective', 'lgd_loss', 'weighted_sum',
+           'vl2lite_objective', 'dho_objective']
 
 # %% ../nbs/04_losses.ipynb #542a8c80
 def _plain(*ts):
     "View tensor subclasses as plain `torch.Tensor`s (same data, same autograd graph)."
     return [t.as_subclass(torch.Tensor) if isinstance(t, torch.Tensor) and type(t) is not torch.Tensor else t for t in ts]
+
+def _same_shape(a, b, name_a: str, name_b: str) -> tuple:
+    "`a` and `b` as plain tensors, refused in one sentence when their shapes differ."
+    if a.shape != b.shape: raise ValueError(f"{name_a} {tuple(a.shape)} and {name_b} {tuple(b.shape)} differ")
+    return _plain(a, b)
 
 def _teacher_logits(t_logits, t, W):
     "Given teacher logits, checked against the batch of `t` and the classes of `W`; float and without gradient."
@@ -34,9 +40,7 @@ def cosine_kd_loss(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/04_losses.ipynb #301e2a3b
 def kd_kl_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, T: float = 2.) -> torch.Tensor:
     "`T^2 * KL(softmax(teacher/T) || softmax(student/T))`, batch mean."
-    if teacher_logits.shape != student_logits.shape:
-        raise ValueError(f"teacher logits {tuple(teacher_logits.shape)} and student logits {tuple(student_logits.shape)} differ")
-    teacher_logits, student_logits = _plain(teacher_logits, student_logits)
+    teacher_logits, student_logits = _same_shape(teacher_logits, student_logits, 'teacher logits', 'student logits')
     return T**2 * F.kl_div(F.log_softmax(student_logits.float()/T, -1), F.log_softmax(teacher_logits.float()/T, -1),
                            reduction='batchmean', log_target=True)
 
@@ -120,9 +124,7 @@ def vlalign_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, tau: float =
 # %% ../nbs/04_losses.ipynb #08a63502
 def soft_ce(student_logits: torch.Tensor, teacher_probs: torch.Tensor) -> torch.Tensor:
     "Batch mean of `-sum_j p_j log softmax(student_logits)_j`."
-    if student_logits.shape != teacher_probs.shape:
-        raise ValueError(f"student logits {tuple(student_logits.shape)} and teacher probabilities {tuple(teacher_probs.shape)} differ")
-    student_logits, teacher_probs = _plain(student_logits, teacher_probs)
+    student_logits, teacher_probs = _same_shape(student_logits, teacher_probs, 'student logits', 'teacher probabilities')
     return -(teacher_probs.float() * F.log_softmax(student_logits.float(), -1)).sum(-1).mean()
 
 def _bank_check(s, t, bank, what):
@@ -148,6 +150,25 @@ def lgd_visual_loss(s: torch.Tensor, t: torch.Tensor, vsb: torch.Tensor, tau_s: 
     lt = torch.cat([(t * t).sum(-1, keepdim=True), t @ vsb.T], -1) / tau_t
     return soft_ce(ls, F.softmax(lt, -1))
 
+def lgd_objective(vis: torch.Tensor, tex: torch.Tensor, a: float = 0.5) -> torch.Tensor:
+    "LGD's loss from its two terms: `a * L_VIS + (1 - a) * L_TEX`."
+    return a * vis + (1 - a) * tex
+
 def lgd_loss(s, t, tsb, vsb, a: float = 0.5, tau_s: float = 0.2, tau_t: float = 0.01, mask=None) -> torch.Tensor:
-    "`a * L_VIS + (1 - a) * L_TEX`."
-    return a * lgd_visual_loss(s, t, vsb, tau_s, tau_t, mask) + (1 - a) * lgd_text_loss(s, t, tsb, tau_s, tau_t)
+    "`a * L_VIS + (1 - a) * L_TEX` of student embeddings `s`, teacher embeddings `t`, text bank `tsb`, visual bank `vsb`."
+    return lgd_objective(lgd_visual_loss(s, t, vsb, tau_s, tau_t, mask), lgd_text_loss(s, t, tsb, tau_s, tau_t), a)
+
+# %% ../nbs/04_losses.ipynb #f31c5bc6
+def weighted_sum(terms: dict, weights: dict) -> torch.Tensor:
+    "`sum(weights[k] * terms[k])` over the terms, in their order."
+    return sum(weights[k] * v for k, v in terms.items())
+
+def vl2lite_objective(cls, vis, txt, vis_weight: float = 1., txt_weight: float = 1., ce_weight: float | None = None) -> torch.Tensor:
+    """VL2Lite's loss: `cls + vis_weight * vis + txt_weight * txt`; with `ce_weight` w (the official code's schedule,
+    `w = epoch / (8 * epochs)`) `w * cls + (1 - w) * (vis_weight * vis + txt_weight * txt) / 2`."""
+    if ce_weight is None: return cls + vis_weight*vis + txt_weight*txt
+    return ce_weight*cls + (1 - ce_weight)*(vis_weight*vis + txt_weight*txt)/2
+
+def dho_objective(ce, kd_labelled, kd_unlabelled, lam: float = 0.5) -> torch.Tensor:
+    "DHO's loss: `lam * CE(labelled) + (1 - lam) * (KD(labelled) + KD(unlabelled))`, the KD terms on the KD head."
+    return lam*ce + (1 - lam)*(kd_labelled + kd_unlabelled)

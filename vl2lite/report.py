@@ -153,6 +153,26 @@ def _sample(idxs, n, seed):
     idxs = np.asarray(idxs)
     return idxs if len(idxs) <= n else np.sort(np.random.default_rng(seed).choice(idxs, n, replace=False))
 
+def _cam_section(rep, learn, table, teacher, classnames, templates, te, so, zs, n_cam: int) -> torch.Tensor:
+    "The Grad-CAM grid of the report: teacher and student on one test image per class, the true class explained; returns the text bank."
+    vocab, C = list(table.vocab), len(table.vocab)
+    rep.heading('Where the models look (Grad-CAM)')
+    ys = table.targets(te)
+    pick = [te[np.flatnonzero(ys == c)[0]] for c in range(C) if (ys == c).any()][:n_cam]
+    from vl2lite.analysis import input_spec
+    size, stats = input_spec(learn)
+    paths, true = [table.paths[i] for i in pick], table.targets(pick)
+    x, _ = load_images(paths, size, stats)
+    _, big = load_images(paths, max(size, 224))   # the teacher sees the image as it did when its embeddings were cached
+    W = text_bank(teacher, classnames, templates).cpu()
+    rows = {'teacher': teacher_gradcam(teacher, big, W, classes=true), 'student': gradcam(learn, x, classes=true)}
+    at = [list(te).index(i) for i in pick]
+    preds = {'teacher': zs['preds'][at], 'student': so['logits'].argmax(-1).numpy()[at]}
+    rep.figure(plot_cam_grid(big, rows, vocab, preds=preds), f"Grad-CAM for the true class of one test image per class (the student "
+               f"at its {size} px input, the teacher at its own); the teacher's map explains the similarity of its image embedding "
+               "with the class text. Red: the model predicts another class for that image.")
+    return W
+
 def run_report(path, learn, table, teacher, classnames, templates, cache=None, title: str = 'vl2lite run',
                    results: list | None = None, columns: list | None = None, settings: dict | None = None,
                    terms: TermLogger | None = None, history: dict | None = None, reducer: str = 'umap', n_cam: int = 6, max_ref: int = 1500,
@@ -185,21 +205,7 @@ def run_report(path, learn, table, teacher, classnames, templates, cache=None, t
         rep.heading('Per class (test split)')
         rep.figure(plot_per_class({'student': cm_s, 'teacher zero-shot': zs['confusion']}, vocab),
                    f"Per-class test accuracy and confusion matrices (rows: true class) on {len(y)} test images.")
-        rep.heading('Where the models look (Grad-CAM)')
-        ys = table.targets(te)
-        pick = [te[np.flatnonzero(ys == c)[0]] for c in range(C) if (ys == c).any()][:n_cam]
-        from vl2lite.analysis import input_spec
-        size, stats = input_spec(learn)
-        paths, true = [table.paths[i] for i in pick], table.targets(pick)
-        x, _ = load_images(paths, size, stats)
-        _, big = load_images(paths, max(size, 224))   # the teacher sees the image as it did when its embeddings were cached
-        W = text_bank(teacher, classnames, templates).cpu()
-        rows = {'teacher': teacher_gradcam(teacher, big, W, classes=true), 'student': gradcam(learn, x, classes=true)}
-        at = [list(te).index(i) for i in pick]
-        preds = {'teacher': zs['preds'][at], 'student': so['logits'].argmax(-1).numpy()[at]}
-        rep.figure(plot_cam_grid(big, rows, vocab, preds=preds), f"Grad-CAM for the true class of one test image per class (the student "
-                   f"at its {size} px input, the teacher at its own); the teacher's map explains the similarity of its image embedding "
-                   "with the class text. Red: the model predicts another class for that image.")
+        W = _cam_section(rep, learn, table, teacher, classnames, templates, te, so, zs, n_cam)
         rep.heading('Embedding map (test split)')
         T_te = item_embeddings(teacher, table, te, cache, show_progress)
         key = 'proj' if so['proj'] is not None else 'features'

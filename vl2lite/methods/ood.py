@@ -7,28 +7,27 @@ Docs: https://vl2lite.github.io/vl2lite/ood.html.md"""
 # %% ../../nbs/12_ood.ipynb #99c7172d
 from __future__ import annotations
 import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from fastai.callback.core import Callback
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, BalancedAccuracy
-from fastai.vision.core import imagenet_stats
 from fastcore.basics import store_attr, listify
 from ..data import ImageTable, ItemIndex, table_dls, items_dl
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, teacher_source
-from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss
-from ..heads import OpenVocabStudent, TEACHER_HEADS, adapted_teacher, learner_teacher_head, teacher_logit_scale
-from ..core import student_of
-from ..callbacks import TeacherEmbeddings, TermMetric, accuracy_metric
+from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss, weighted_sum
+from ..heads import OpenVocabStudent, TEACHER_HEADS, teacher_head_option, check_teacher_head, adapted_teacher, learner_teacher_head, teacher_logit_scale
+from ..core import student_of, Settings, option, take
+from ..callbacks import DistillLoss, TeacherEmbeddings, term_metrics, accuracy_metric
 
 # %% auto #0
-__all__ = ['VARIANTS', 'OPTIONS', 'MONITOR', 'TERMS', 'read_descriptions', 'load_descriptions', 'base_novel_split',
-           'class_subset', 'OODDistill', 'ood_metrics', 'ood_learner', 'ood_evaluate', 'retarget_learner', 'check',
-           'train_table', 'build', 'evaluate', 'describe']
+__all__ = ['TERMS', 'VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'read_descriptions', 'load_descriptions', 'base_novel_split',
+           'class_subset', 'OODDistill', 'OODOptions', 'ood_learner', 'ood_evaluate', 'retarget_learner', 'check',
+           'prepare', 'build', 'evaluate', 'describe']
 
 # %% ../../nbs/12_ood.ipynb #df282807
 def read_descriptions(descriptions: dict | str | Path) -> dict:
@@ -89,70 +88,101 @@ def class_subset(table: ImageTable, classes) -> ImageTable:
                       [table.splits[i] for i in keep], classes)
 
 # %% ../../nbs/12_ood.ipynb #3eed0c26
-class OODDistill(Callback):
-    "The OOD method's loss: `cls*L_cls + mse*L_mse + cst*L_cst + vlalign*L_vlalign` for an `OpenVocabStudent`, each term kept for logging."
-    order, run_valid = 0, True
-    terms = ('cls', 'mse', 'cst', 'vlalign')
+TERMS = ('cls', 'mse', 'cst', 'vlalign')
+
+class OODDistill(DistillLoss):
+    """The OOD method's loss `cls*L_cls + mse*L_mse + cst*L_cst + vlalign*L_vlalign` for an `OpenVocabStudent`, its
+    terms (those switched on) logged as `cls`, `mse`, `cst`, `vlalign`. `head`, a teacher head (`vl2lite.heads`),
+    gives `L_vlalign` the teacher's class predictions in units of a cosine; by default the zero-shot cosines."""
     def __init__(self, cls: float = 1., mse: float = 0., cst: float = 0., vlalign: float = 0., k: int = 256,
-                 filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional', head=None,
-                 head_scale: float = 100.):
+                 filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional', head=None):
         store_attr()
-        for t in self.terms: setattr(self, f'L_{t}', None)
     @property
-    def teacher_head(self): return self.head   # an adapted teacher for L_vlalign (logits over head_scale replace the cosines), or None
-    def after_loss(self):
-        t = getattr(self.learn, 'teacher_emb', None)
-        if t is None: return
-        m = student_of(self.learn)
+    def teacher_head(self): return self.head
+    def objective(self, learn):
+        t, m = learn.teacher_emb, student_of(learn)
         s, tau = m.last_outputs['proj'], m.tau
-        vals = {'cls': self.learn.loss_grad}   # fastai's CE on cos(s, W)/tau: L_cls
+        vals = {'cls': learn.loss_grad}   # fastai's CE on cos(s, W)/tau: L_cls
         if self.mse: vals['mse'] = embed_mse_loss(s, t, self.mse_mode)
         if self.cst: vals['cst'] = contrastive_loss(s, t, tau, self.cst_mode)
         if self.vlalign:
-            tl = None if self.head is None else self.head(t) / self.head_scale
-            vals['vlalign'] = vlalign_loss(s, t, m.W, tau, self.k, self.learn.yb[0] if self.filter_wrong else None, t_logits=tl)
-        loss = sum(getattr(self, k) * v for k, v in vals.items())
-        self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
-        for k, v in vals.items(): setattr(self, f'L_{k}', v.detach())
+            tl = None if self.head is None else self.head.cosines(t)
+            vals['vlalign'] = vlalign_loss(s, t, m.W, tau, self.k, learn.yb[0] if self.filter_wrong else None, t_logits=tl)
+        weights = {k: getattr(self, k) for k in vals}
+        return weighted_sum(vals, weights), vals, weights
 
-def ood_metrics(cb: OODDistill) -> list:
-    "Validation metrics for the switched-on terms of an `OODDistill` callback."
-    return [TermMetric(cb, f'L_{t}') for t in cb.terms if getattr(cb, t)]
+# %% ../../nbs/12_ood.ipynb #3778d019
+VARIANTS = ('ood',)
+
+@dataclass
+class OODOptions:
+    "The options of `ood_learner` (method 'ood'), each declared once with its default and help."
+    novel: object = option(None, 'the novel classes, a count (drawn with the seed) or folder names (default: half the classes)',
+                           flag='--novel', nargs='+')
+    descriptions: object = option(None, 'class descriptions: a dict or a JSON file mapping each class to a sentence', flag='--descriptions')
+    terms: tuple | None = option(None, 'the loss terms switched on, each at weight 1 (default: the weights below; a job: all four, '
+                                 'the full method)', flag='--terms', job=TERMS, nargs='+', choices=TERMS)
+    filter_wrong: bool = option(False, 'drop the images the teacher gets wrong from L_vlalign', flag='--filter-wrong')
+    teacher_head: str = teacher_head_option("the teacher's class predictions L_vlalign distils")
+    cls: float = option(1., 'weight of L_cls, the cross-entropy of the text classifier on the labels')
+    mse: float = option(0., "weight of L_mse, the distance to the teacher's image embedding")
+    cst: float = option(0., "weight of L_cst, the contrastive loss against the teacher's image embeddings")
+    vlalign: float = option(0., "weight of L_vlalign, the agreement with the teacher's top-k class distribution")
+    k: int = option(256, 'the top-k classes of L_vlalign')
+    mse_mode: str = option('normalized', "L_mse on 'normalized' embeddings or 'raw' ones")
+    cst_mode: str = option('bidirectional', "L_cst 'bidirectional' or 'student' (student-to-teacher only)")
+    tau: float = option(0.07, "the student's softmax temperature over cosines")
+    proj: str = option('linear', "the student's projection to the teacher's space: 'linear' or 'mlp'")
+    train_idx: object = option(None, 'the training items (indices into the table; default: the train split)')
+    log_terms: bool = option(True, 'log each switched-on term on validation (metrics L_*; the teacher then runs there)')
+
+    def __post_init__(self):
+        if self.novel is not None and not isinstance(self.novel, int) and len(self.novel) == 1 and str(self.novel[0]).isdigit():
+            self.novel = int(self.novel[0])   # '--novel 3': a count
+        if self.terms is not None:
+            bad = [t for t in self.terms if t not in TERMS]
+            if bad: raise ValueError(f"unknown loss term(s) {bad}; the terms are {list(TERMS)}")
+            for t in TERMS: setattr(self, t, float(t in self.terms))
+        if not any(getattr(self, t) for t in TERMS): raise ValueError("every loss term is switched off")
+        check_teacher_head(self.teacher_head)
+        if self.teacher_head != 'zeroshot' and not self.vlalign:
+            raise ValueError(f"--teacher-head {self.teacher_head} changes the vlalign term only: add vlalign to --terms")
 
 # %% ../../nbs/12_ood.ipynb #f00e2f04
-def ood_learner(table: ImageTable, student='resnet18', teacher: Teacher | None = None, classnames=None, templates='clip80',
-                descriptions: dict | str | Path | None = None, cls: float = 1., mse: float = 0., cst: float = 0., vlalign: float = 0.,
-                k: int = 256, filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional',
-                tau: float = 0.07, proj: str = 'linear', pretrained: bool | str = False, train_idx=None, size: int = 128, bs: int = 64,
-                stats=imagenet_stats, cache: TeacherCache | None = None, cache_dir='~/.cache/vl2lite/teacher', on_the_fly: bool = False,
-                preload: bool | int = False, num_workers: int | None = None, device=None, metrics=None, log_terms: bool = True,
-                teacher_head: str = 'zeroshot', **learner_kwargs) -> Learner:
+def _ov_student(student, teacher: Teacher, names, W, o: OODOptions, s: Settings) -> OpenVocabStudent:
+    "An `OpenVocabStudent` classifying among `names` (a given one is checked against the teacher and re-targeted)."
+    if not isinstance(student, OpenVocabStudent):
+        return OpenVocabStudent(student, teacher.embed_dim, names, W, tau=o.tau, proj=o.proj, pretrained=s.pretrained)
+    if student.embed_dim != teacher.embed_dim:
+        raise ValueError(f"the student embeds into {student.embed_dim} dimensions, the teacher {teacher.name} into {teacher.embed_dim}")
+    return student.set_classes(names, W)
+
+def ood_learner(table: ImageTable,                     # the training classes' images (`class_subset(table, base)`)
+                student='resnet18',                     # a timm name, or an `OpenVocabStudent`
+                teacher: Teacher | None = None,         # the frozen teacher (its text tower gives the classes)
+                options: OODOptions | None = None,      # the method's options (or their names as keywords)
+                settings: Settings | None = None,       # size, batch, normalisation, workers, seed, ... (or their names as keywords)
+                classnames=None,                        # prompt names, one per class (default: the folder names)
+                templates='clip80',                     # prompt templates of the class text embeddings
+                cache: TeacherCache | None = None,      # an open teacher cache (default: one in `settings.cache_dir`)
+                **kw) -> Learner:                       # `Learner` arguments (path, cbs, metrics, ...)
     """A fastai `Learner` that distils `teacher` into an open-vocabulary student on the classes of `table`.
     `teacher_head` ('zeroshot', 'tip', 'linear'; `vl2lite.heads`), fitted on the training images `train_idx` of `table`,
     gives `L_vlalign` the teacher's predictions in place of its zero-shot cosines."""
+    o, s = take(OODOptions, options, kw), take(Settings, settings, kw)
     if teacher is None: raise ValueError("the OOD method needs a teacher (its text tower gives the classes)")
     names = check_classnames(list(table.vocab) if classnames is None else classnames, table.vocab)
-    if descriptions is not None: descriptions = load_descriptions(descriptions, names)
-    W = text_bank(teacher, names, templates, descriptions).cpu()
-    if isinstance(student, OpenVocabStudent):
-        st = student
-        if st.embed_dim != teacher.embed_dim:
-            raise ValueError(f"the student embeds into {st.embed_dim} dimensions, the teacher {teacher.name} into {teacher.embed_dim}")
-        st.set_classes(names, W)
-    else: st = OpenVocabStudent(student, teacher.embed_dim, names, W, tau=tau, proj=proj, pretrained=pretrained)
-    train_idx = table.idxs('train') if train_idx is None else np.asarray(train_idx)
-    kw = dict(preload=preload, device=device)
-    if num_workers is not None: kw['num_workers'] = num_workers
-    dls = table_dls(table, size=size, bs=min(bs, len(train_idx)), train_idx=train_idx, stats=stats, **kw)
-    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, dls.valid_idx]), cache, cache_dir, on_the_fly, stats)
-    if teacher_head != 'zeroshot' and not vlalign: raise ValueError("a teacher head changes L_vlalign only, and its weight is 0")
-    scale = teacher_logit_scale(teacher)
-    head = adapted_teacher(teacher_head, W, cache, table, train_idx, logit_scale=scale)
-    cb = OODDistill(cls, mse, cst, vlalign, k, filter_wrong, mse_mode, cst_mode, head=head, head_scale=scale)
-    metrics = [accuracy_metric(), BalancedAccuracy()] if metrics is None else list(metrics)
-    if log_terms: metrics += ood_metrics(cb)
-    cbs = [ItemIndex(), TeacherEmbeddings(source, valid=log_terms), cb] + listify(learner_kwargs.pop('cbs', None))
-    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=metrics, cbs=cbs, **learner_kwargs)
+    desc = None if o.descriptions is None else load_descriptions(o.descriptions, names)
+    st = _ov_student(student, teacher, names, text_bank(teacher, names, templates, desc).cpu(), o, s)
+    train_idx = table.idxs('train') if o.train_idx is None else np.asarray(o.train_idx)
+    dls = table_dls(table, bs=min(s.bs, len(train_idx)), train_idx=train_idx, **s.loader_kw())
+    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, dls.valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats)
+    head = adapted_teacher(o.teacher_head, st.W, cache, table, train_idx, logit_scale=teacher_logit_scale(teacher))
+    cb = OODDistill(o.cls, o.mse, o.cst, o.vlalign, o.k, o.filter_wrong, o.mse_mode, o.cst_mode, head=head)
+    metrics = [accuracy_metric(), BalancedAccuracy()] if kw.get('metrics') is None else list(listify(kw['metrics']))
+    if o.log_terms: metrics += term_metrics(cb, [t for t in TERMS if getattr(o, t)])
+    kw.update(metrics=metrics, cbs=[ItemIndex(), TeacherEmbeddings(source, valid=o.log_terms), cb] + listify(kw.get('cbs')) + s.callbacks())
+    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), **kw)
 
 # %% ../../nbs/12_ood.ipynb #59655b71
 from ..evaluate import embed_items, mean_class_acc   # written once, below the methods
@@ -216,66 +246,50 @@ def retarget_learner(learn: Learner, classnames, W: torch.Tensor | None = None, 
     return learn
 
 # %% ../../nbs/12_ood.ipynb #56da596d
-from ..core import get_device
+Options = OODOptions
+USES = {'ood': ('novel', 'descriptions', 'terms', 'filter_wrong', 'teacher_head')}   # the command-line options it takes
+MONITOR, JOB = 'balanced_accuracy_score', 'distill'
 
-VARIANTS = ('ood',)
-OPTIONS = {'ood': ('novel', 'descriptions', 'weights', 'filter_wrong', 'teacher_head')}   # the job options it uses
-MONITOR = 'balanced_accuracy_score'
-TERMS = ('cls', 'mse', 'cst', 'vlalign')
-
-def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
+def check(method: str, options: OODOptions, fraction: float = 1., unlabelled=None):
     "Refuse settings the OOD method cannot use, before any work starts."
-    if unlabelled is not None: raise ValueError("unlabelled images are used by dho and dho_single only")
-    th = options.get('teacher_head', 'zeroshot')
-    if th not in TEACHER_HEADS: raise ValueError(f"--teacher-head must be one of {', '.join(TEACHER_HEADS)}, got {th!r}")
-    w = options.get('weights') or {}
-    if th != 'zeroshot' and w and not w.get('vlalign'): raise ValueError(f"--teacher-head {th} changes the vlalign term only: add vlalign to --terms")
-    bad = [k for k in w if k not in TERMS]
-    if bad: raise ValueError(f"unknown loss term(s) {bad}; the terms are {list(TERMS)}")
-    if w and not any(w.values()): raise ValueError("every loss term is switched off")
-    d = options.get('descriptions')
+    d = options.descriptions
     if isinstance(d, (str, Path)) and not Path(d).expanduser().exists(): raise FileNotFoundError(f"No descriptions file at {d}")
 
-def train_table(table: ImageTable, method: str, options: dict) -> ImageTable:
-    "The base classes' images; the split is stored in `options['base']` and `options['novel_classes']`."
-    base, novel = base_novel_split(table.vocab, options.get('novel'), seed=options.get('split_seed', 0))
-    options['base'], options['novel_classes'] = base, novel
-    return class_subset(table, base)
+def prepare(table: ImageTable, method: str, options: OODOptions, seed: int = 0) -> tuple:
+    "(the base classes' images, the split `{base, novel}` that `evaluate` reads back from the setup)."
+    base, novel = base_novel_split(table.vocab, options.novel, seed=seed)
+    return class_subset(table, base), dict(base=base, novel=novel)
 
 def _descriptions(s):
     "Descriptions keyed by prompt names, for every class of the dataset (keys may be folder or prompt names)."
-    if s.options.get('descriptions') is None: return None
-    d = read_descriptions(s.options['descriptions'])
+    if s.options.descriptions is None: return None
+    d = read_descriptions(s.options.descriptions)
     if isinstance(d, dict) and set(d) <= set(s.table.vocab) and not set(d) <= set(s.classnames):
         d = {n: d[c] for c, n in zip(s.table.vocab, s.classnames) if c in d}   # keyed by folder names
     return load_descriptions(d, s.classnames)
 
 def build(s) -> Learner:
     "The learner of `s` (a `DistillSetup`) on the base classes."
-    o = s.options
-    w = {t: 1. for t in TERMS} if not o.get('weights') else {t: float(o['weights'].get(t, 0.)) for t in TERMS}
-    desc = _descriptions(s)
-    names = s.names_of(s.train_table.vocab)
-    return ood_learner(s.train_table, s.student, s.teacher, classnames=names, templates=s.templates,
-                       descriptions={n: desc[n] for n in names} if desc else None, filter_wrong=o.get('filter_wrong', False),
-                       pretrained=s.pretrained, train_idx=s.train_idx, size=s.size, bs=s.bs, stats=s.stats, cache=s.cache,
-                       preload=s.preload, num_workers=0, device=get_device(s.device), log_terms=False, path=s.out,
-                       teacher_head=o.get('teacher_head', 'zeroshot'), **w)
+    desc, names = _descriptions(s), s.names_of(s.train_table.vocab)
+    o = replace(s.options, descriptions={n: desc[n] for n in names} if desc else None, train_idx=s.train_idx, log_terms=False)
+    return ood_learner(s.train_table, s.student, s.teacher, o, s.settings, names, s.templates, s.cache, path=s.out)
+
+def _adapted_id(learn, s) -> dict:
+    "An adapted teacher knows the base classes only: its ID accuracy, on the base classes' test images."
+    head = learner_teacher_head(learn)
+    if head is None: return {}
+    te = s.train_table.idxs('test')
+    with torch.no_grad(): pred = head(s.cache.for_table(s.train_table).lookup(te)).argmax(-1)
+    return dict(teacher_head=s.options.teacher_head, teacher_head_id=round(mean_class_acc(pred, s.train_table.targets(te)), 1))
 
 def evaluate(learn: Learner, s) -> dict:
     "ID / OOD / all mean per-class test accuracy (%) of student and teacher; the learner is left classifying every class."
-    desc = _descriptions(s)
-    W_all = text_bank(s.teacher, s.classnames, s.templates, desc).cpu()
-    res = ood_evaluate(learn, s.table, s.options['base'], s.options['novel_classes'], W_all=W_all, cache=s.cache)
-    head = learner_teacher_head(learn)
-    if head is not None:   # an adapted teacher knows the base classes only: its ID accuracy, on the base classes' test images
-        te = s.train_table.idxs('test')
-        with torch.no_grad(): pred = head(s.cache.for_table(s.train_table).lookup(te)).argmax(-1)
-        res.update(teacher_head=s.options['teacher_head'], teacher_head_id=round(mean_class_acc(pred, s.train_table.targets(te)), 1))
+    W_all = text_bank(s.teacher, s.classnames, s.templates, _descriptions(s)).cpu()
+    res = ood_evaluate(learn, s.table, s.split['base'], s.split['novel'], W_all=W_all, cache=s.cache)
+    res.update(_adapted_id(learn, s))
     retarget_learner(learn, s.classnames, W=W_all)
     learn.model.save_classes(Path(s.out)/'classes.pt', teacher=s.teacher.name)
-    return dict(base=s.options['base'], novel=s.options['novel_classes'], test_acc=res['student_all'], **res,
-                classes_file=str(Path(s.out)/'classes.pt'))
+    return dict(base=s.split['base'], novel=s.split['novel'], test_acc=res['student_all'], **res, classes_file=str(Path(s.out)/'classes.pt'))
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table: mean per-class accuracy (%) on the three tasks."

@@ -7,21 +7,23 @@ Docs: https://vl2lite.github.io/vl2lite/registry.html.md"""
 # %% ../../nbs/19_registry.ipynb #ffb8b283
 from __future__ import annotations
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, MISSING
 from pathlib import Path
 import numpy as np
 from fastai.vision.core import imagenet_stats
+from ..core import Settings
 from ..data import ImageTable
 from ..teacher import Teacher
 from ..cache import TeacherCache
 
 # %% auto #0
-__all__ = ['METHODS', 'OPTION_FLAGS', 'DistillSetup', 'get_method', 'student_stats', 'check_options']
+__all__ = ['METHODS', 'ENTRY_POINTS', 'DistillSetup', 'get_method', 'methods_of', 'student_stats', 'option_fields', 'job_default',
+           'job_options', 'check_options']
 
 # %% ../../nbs/19_registry.ipynb #b11691a5
 @dataclass
 class DistillSetup:
-    "The data, teacher and common settings of one distillation job, as every method's `build`/`evaluate` receive them."
+    "The data, teacher and common settings of one training job, as every method's `build`/`evaluate` receive them."
     table: ImageTable                 # the whole dataset: every class, every split
     teacher: Teacher
     cache: TeacherCache
@@ -29,40 +31,41 @@ class DistillSetup:
     method: str = 'vl2lite'
     classnames: list | None = None    # prompt names, one per class of `table.vocab` (None: the folder names)
     templates: object = 'clip80'
-    pretrained: bool | str = False
-    stats: tuple = imagenet_stats
+    settings: Settings = field(default_factory=Settings)   # size, this process's batch, normalisation, student weights, ...
     train_table: ImageTable | None = None   # the classes the student trains on (None: `table`)
     train_idx: np.ndarray | None = None     # labelled training items, indices into `train_table`
     unlab_idx: np.ndarray | None = None     # unlabelled items (semi-supervised methods)
-    size: int = 64
-    bs: int = 64                            # this process's batch (the global batch / the number of processes)
-    seed: int = 0
-    preload: bool | int = True
-    device: object = None
     out: Path = Path('.')
-    options: dict = field(default_factory=dict)
+    options: object = None                  # the method's options dataclass (None: a training job's, `job_options`)
+    split: dict = field(default_factory=dict)   # what the method's `prepare` returned beside the table (the OOD base/novel classes)
 
     def __post_init__(self):
         if self.train_table is None: self.train_table = self.table
         if self.classnames is None: self.classnames = list(self.table.vocab)
-        if len(self.classnames) != len(self.table.vocab):
-            raise ValueError(f"{len(self.classnames)} class names for {len(self.table.vocab)} classes")
+        if self.options is None: self.options = job_options(self.method)
     def names_of(self, classes) -> list:
         "The prompt names of `classes` (folder names)."
+        if len(self.classnames) != len(self.table.vocab): raise ValueError(f"{len(self.classnames)} class names for {len(self.table.vocab)} classes")
         m = dict(zip(self.table.vocab, self.classnames))
         return [m[c] for c in classes]
 
 # %% ../../nbs/19_registry.ipynb #05aa21cf
 METHODS = {'vl2lite': 'vl2lite.methods.vl2lite', 'logit_kd': 'vl2lite.methods.vl2lite', 'ce': 'vl2lite.methods.vl2lite',
-           'dho': 'vl2lite.methods.dho', 'dho_single': 'vl2lite.methods.dho', 'ood': 'vl2lite.methods.ood'}
+           'dho': 'vl2lite.methods.dho', 'dho_single': 'vl2lite.methods.dho', 'ood': 'vl2lite.methods.ood',
+           'lgd': 'vl2lite.methods.lgd', 'feature_kd': 'vl2lite.methods.lgd'}
+ENTRY_POINTS = ('VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'check', 'prepare', 'build', 'evaluate', 'describe')
 
 def get_method(name: str):
     "The module that implements method `name` (see `METHODS`)."
     if name not in METHODS: raise ValueError(f"unknown method {name!r}; known: {sorted(METHODS)}")
     mod = importlib.import_module(METHODS[name])
-    missing = [a for a in ('VARIANTS', 'OPTIONS', 'MONITOR', 'check', 'train_table', 'build', 'evaluate', 'describe') if not hasattr(mod, a)]
+    missing = [a for a in ENTRY_POINTS if not hasattr(mod, a)]
     if missing or name not in mod.VARIANTS: raise TypeError(f"{mod.__name__} does not implement method {name!r} ({missing})")
     return mod
+
+def methods_of(job: str) -> tuple:
+    "The methods a job ('distill' or 'pretrain') runs."
+    return tuple(n for n in METHODS if get_method(n).JOB == job)
 
 # %% ../../nbs/19_registry.ipynb #9d0faaab
 def student_stats(arch: str) -> tuple:
@@ -73,13 +76,33 @@ def student_stats(arch: str) -> tuple:
     return tuple(cfg.mean), tuple(cfg.std)
 
 # %% ../../nbs/19_registry.ipynb #1bfd4f7e
-OPTION_FLAGS = {'vis_mode': ('--vis-mode', 'pointwise'), 'novel': ('--novel', None), 'descriptions': ('--descriptions', None),
-                'weights': ('--terms', None), 'filter_wrong': ('--filter-wrong', False), 'teacher_head': ('--teacher-head', 'zeroshot')}
+def option_fields(job: str = 'distill') -> dict:
+    "{name: dataclass field} of every option with a command-line flag, over the methods of `job` (one field per name)."
+    out = {}
+    for n in methods_of(job):
+        for f in fields(get_method(n).Options):
+            if f.metadata.get('flag') and f.name not in out: out[f.name] = f
+    return out
 
-def check_options(method: str, options: dict):
-    "Refuse (one ValueError) the job options in `options` that `method` does not use (see each method module's `OPTIONS`)."
-    uses = get_method(method).OPTIONS[method]
-    extra = [flag for k, (flag, default) in OPTION_FLAGS.items() if k not in uses and options.get(k, default) != default]
+def job_default(f):
+    "The default a training job uses for option field `f`: its `job` default where it has one, else the library's."
+    return f.metadata['job'] if 'job' in f.metadata else f.default if f.default is not MISSING else f.default_factory()
+
+def job_options(method: str, given: dict | None = None):
+    """The options dataclass of `method` for a training job: the job defaults, then the options in `given` that are its own
+    (None: not given; another method's options are `check_options`' business)."""
+    Opts = get_method(method).Options
+    own = {f.name for f in fields(Opts)}
+    kw = {f.name: job_default(f) for f in fields(Opts) if 'job' in f.metadata}
+    kw.update({k: v for k, v in (given or {}).items() if v is not None and k in own})
+    return Opts(**kw)
+
+def check_options(method: str, given: dict):
+    "Refuse (one ValueError) the options in `given` that `method` does not use; one counts as given when it differs from its job default."
+    uses, known = get_method(method).USES[method], option_fields(get_method(method).JOB)
+    same = lambda a, b: (list(a) if isinstance(a, tuple) else a) == (list(b) if isinstance(b, tuple) else b)
+    extra = [k for k, v in given.items() if k not in uses and k in known and v is not None and not same(v, job_default(known[k]))]
     if extra:
-        takes = ', '.join(OPTION_FLAGS[k][0] for k in uses) or 'none of the method options'
-        raise ValueError(f"{', '.join(extra)} {'does' if len(extra) == 1 else 'do'} not apply to --method {method} (it takes {takes})")
+        flags = lambda ks: ', '.join(known[k].metadata['flag'] for k in ks)
+        raise ValueError(f"{flags(extra)} {'does' if len(extra) == 1 else 'do'} not apply to --method {method} "
+                         f"(it takes {flags(uses) or 'none of the method options'})")

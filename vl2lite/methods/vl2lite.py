@@ -6,106 +6,123 @@ Docs: https://vl2lite.github.io/vl2lite/vl2lite.html.md"""
 
 # %% ../../nbs/10_vl2lite.ipynb #24eff879
 from __future__ import annotations
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import listify
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
-from fastai.metrics import accuracy
-from ..core import Student
+from ..core import Student, Settings, option, take
 from ..data import ItemIndex
 from ..teacher import Teacher, text_bank, check_classnames
 from ..cache import TeacherCache, teacher_source
 from ..condense import Condenser, TextClassifier
-from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, TermMetric, vl2lite_metrics, accuracy_metric
-from ..heads import TEACHER_HEADS, adapted_teacher, teacher_head_result, teacher_head_rows, teacher_logit_scale
+from ..callbacks import TeacherEmbeddings, VL2Lite, LogitKD, term_metrics, accuracy_metric
+from ..heads import TEACHER_HEADS, teacher_head_option, check_teacher_head, adapted_teacher, teacher_head_result, teacher_head_rows, teacher_logit_scale
 
 # %% auto #0
-__all__ = ['VARIANTS', 'OPTIONS', 'MONITOR', 'vl2lite_learner', 'check', 'train_table', 'build', 'evaluate', 'describe']
+__all__ = ['VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'VL2LiteOptions', 'vl2lite_learner', 'check', 'prepare', 'build',
+           'evaluate', 'describe']
+
+# %% ../../nbs/10_vl2lite.ipynb #dfb1a6fc
+VARIANTS = ('vl2lite', 'logit_kd', 'ce')
+
+@dataclass
+class VL2LiteOptions:
+    "The options of `vl2lite_learner` (methods 'vl2lite', 'logit_kd', 'ce'), each declared once with its default and help."
+    vis_mode: str = option('pairwise', "L_vis: 'pairwise' (the paper's, distances within the batch) or 'pointwise' (the official code's)",
+                           flag='--vis-mode', job='pointwise', choices=('pointwise', 'pairwise'))
+    teacher_head: str = teacher_head_option()
+    vis_weight: float = option(1., 'weight of L_vis (0: the ablation without it)')
+    txt_weight: float = option(1., 'weight of L_txt (0: the ablation without it)')
+    T: float = option(2., 'softmax temperature of L_txt and of logit KD')
+    official_text: bool = option(False, "L_txt as the official code has it: cosines scaled by 1/0.07, factor T^2/2")
+    schedule: str = option('fixed', "'fixed' weights, or the official code's CE weight epoch/(8*epochs)", choices=('fixed', 'official'))
+    normalize_student: bool = option(False, 'L_vis on the unit vectors of the student features')
+    kd_weight: float = option(1., 'weight of the KD term of logit_kd')
+    log_valid_kd: bool = option(True, 'compute the KD terms on validation too (metrics L_*; the teacher then runs there)')
+
+    def __post_init__(self):
+        check_teacher_head(self.teacher_head)
+        if self.vis_mode not in ('pointwise', 'pairwise'): raise ValueError(f"vis_mode must be 'pointwise' or 'pairwise', got {self.vis_mode!r}")
 
 # %% ../../nbs/10_vl2lite.ipynb #54b370fd
-def vl2lite_learner(dls, student: str | Student = 'resnet18', teacher: Teacher | None = None, method: str = 'vl2lite',
-                    classnames=None, templates='clip80', pretrained: bool | str = False, cache: TeacherCache | None = None,
-                    cache_dir: str | Path = '~/.cache/vl2lite/teacher', on_the_fly: bool = False,
-                    vis_weight: float = 1., txt_weight: float = 1., vis_mode: str = 'pairwise', T: float = 2.,
-                    official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False,
-                    kd_weight: float = 1., log_valid_kd: bool = True, metrics=None, student_kwargs: dict | None = None,
-                    teacher_head: str = 'zeroshot', **learner_kwargs) -> Learner:
-    """A fastai `Learner` for `method` ('vl2lite', 'logit_kd' or 'ce') distilling `teacher` into `student`.
-    `teacher_head` ('zeroshot', 'tip', 'linear'; `vl2lite.heads`) adapts the teacher's class predictions with the labelled
-    training images of `dls` (and nothing else): logit KD distils them, VL2Lite's linguistic term takes them in place of the
-    teacher's cosines (over the head's logit scale); the visual term uses embeddings and stays."""
-    if method not in ('vl2lite', 'logit_kd', 'ce'): raise ValueError(f"method must be 'vl2lite', 'logit_kd' or 'ce', got {method!r}")
-    if method == 'ce' and teacher_head != 'zeroshot': raise ValueError("method 'ce' uses no teacher, so no teacher head")
+def _kd_callback(method: str, o: VL2LiteOptions, st: Student, teacher: Teacher, W, head):
+    "The loss callback of `method` (the condensers join the student, so the optimiser trains them) and its term names."
+    if method == 'logit_kd': return LogitKD(head, weight=o.kd_weight, T=o.T), ('kd',)
+    d_T, d_S = teacher.embed_dim, st.feature_dim
+    if 'img' not in st.aux: st.add_aux('img', Condenser(d_T, d_S))
+    if 'text' not in st.aux: st.add_aux('text', TextClassifier(Condenser(d_T, d_S), W))
+    return VL2Lite(o.vis_weight, o.txt_weight, o.vis_mode, o.T, o.official_text, o.schedule, o.normalize_student, teacher_head=head), \
+           ('cls', 'vis', 'txt')
+
+def vl2lite_learner(dls,                                   # DataLoaders from `table_dls` (a teacher cache needs their table)
+                    student: str | Student = 'resnet18',   # a timm name, or a `Student`
+                    teacher: Teacher | None = None,        # the frozen teacher (none for 'ce')
+                    method: str = 'vl2lite',               # 'vl2lite', 'logit_kd' or 'ce'
+                    options: VL2LiteOptions | None = None, # the method's options (or their names as keywords)
+                    settings: Settings | None = None,      # student weights, teacher cache, precision (or their names as keywords)
+                    classnames=None,                       # prompt names, one per class (default: the folder names)
+                    templates='clip80',                    # prompt templates of the class text embeddings
+                    cache: TeacherCache | None = None,     # an open teacher cache (default: one in `settings.cache_dir`)
+                    **kw) -> Learner:                      # `Learner` arguments (path, cbs, metrics, ...)
+    """A fastai `Learner` for `method` distilling `teacher` into `student`. `options.teacher_head` ('zeroshot', 'tip',
+    'linear'; `vl2lite.heads`) adapts the teacher's class predictions with the labelled training images of `dls` (and
+    nothing else): logit KD distils them, VL2Lite's linguistic term takes them in place of the teacher's cosines."""
+    o, s = take(VL2LiteOptions, options, kw), take(Settings, settings, kw)
+    if method not in VARIANTS: raise ValueError(f"method must be one of {', '.join(VARIANTS)}, got {method!r}")
+    if method == 'ce' and o.teacher_head != 'zeroshot': raise ValueError("method 'ce' uses no teacher, so no teacher head")
     vocab = list(dls.vocab)
     names = check_classnames(list(vocab) if classnames is None else classnames, vocab)
-    st = student if isinstance(student, Student) else Student(student, n_classes=len(vocab), pretrained=pretrained, **(student_kwargs or {}))
+    st = student if isinstance(student, Student) else Student(student, n_classes=len(vocab), pretrained=s.pretrained)
     if st.n_classes != len(vocab): raise ValueError(f"the student has {st.n_classes} outputs for {len(vocab)} classes")
-    metrics = [accuracy_metric()] if metrics is None else list(metrics)
+    metrics = [accuracy_metric()] if kw.get('metrics') is None else list(listify(kw['metrics']))
     cbs = [ItemIndex()]
     if method != 'ce':
         if teacher is None: raise ValueError(f"method {method!r} needs a teacher")
-        W = text_bank(teacher, names, templates).cpu()
-        need = () if on_the_fly else np.concatenate([dls.train_idx, dls.valid_idx if log_valid_kd else []])
-        source, cache = teacher_source(teacher, getattr(dls, 'table', None), need, cache, cache_dir, on_the_fly, getattr(dls, 'norm_stats', None))
-        cbs.append(TeacherEmbeddings(source, valid=log_valid_kd))
-        scale = teacher_logit_scale(teacher)
-        head = adapted_teacher(teacher_head, W, cache, getattr(dls, 'table', None),
-                              getattr(dls, 'train_idx', ()), logit_scale=scale)   # zero-shot reads neither (any DataLoaders)
-        if method == 'vl2lite':
-            d_T, d_S = teacher.embed_dim, st.feature_dim
-            if 'img' not in st.aux: st.add_aux('img', Condenser(d_T, d_S))
-            if 'text' not in st.aux: st.add_aux('text', TextClassifier(Condenser(d_T, d_S), W))
-            kd = VL2Lite(vis_weight, txt_weight, vis_mode, T, official_text, schedule, normalize_student, teacher_head=head, head_scale=scale)
-            if log_valid_kd: metrics += vl2lite_metrics(kd)
-        else:
-            kd = LogitKD(W if head is None else head, weight=kd_weight, T=T, logit_scale=scale)
-            if log_valid_kd: metrics.append(TermMetric(kd, 'value', 'L_kd'))
-        cbs.append(kd)
-    cbs += listify(learner_kwargs.pop('cbs', None))
-    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), metrics=metrics, cbs=cbs, **learner_kwargs)
+        W, table = text_bank(teacher, names, templates).cpu(), getattr(dls, 'table', None)
+        need = () if s.on_the_fly else np.concatenate([dls.train_idx, dls.valid_idx if o.log_valid_kd else []])
+        source, cache = teacher_source(teacher, table, need, cache, s.cache_dir, s.on_the_fly, getattr(dls, 'norm_stats', None))
+        head = adapted_teacher(o.teacher_head, W, cache, table, getattr(dls, 'train_idx', ()), logit_scale=teacher_logit_scale(teacher))
+        kd, terms = _kd_callback(method, o, st, teacher, W, head)
+        cbs += [TeacherEmbeddings(source, valid=o.log_valid_kd), kd]
+        if o.log_valid_kd: metrics += term_metrics(kd, terms)
+    kw.update(metrics=metrics, cbs=cbs + listify(kw.get('cbs')) + s.callbacks())
+    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), **kw)
 
 # %% ../../nbs/10_vl2lite.ipynb #4135635d
-from ..core import get_device
 from ..data import table_dls, items_dl, cycle_items
+from ..evaluate import accuracy_pct, student_row
 
-VARIANTS = ('vl2lite', 'logit_kd', 'ce')
-OPTIONS = {'vl2lite': ('vis_mode', 'teacher_head'), 'logit_kd': ('teacher_head',), 'ce': ()}   # the job options each variant uses
-MONITOR = 'accuracy'
+Options = VL2LiteOptions
+USES = {'vl2lite': ('vis_mode', 'teacher_head'), 'logit_kd': ('teacher_head',), 'ce': ()}   # the command-line options of each variant
+MONITOR, JOB = 'accuracy', 'distill'
 
-def check(method: str, options: dict, fraction: float = 1., unlabelled=None):
-    "Refuse settings this method cannot use, before any work starts."
-    if unlabelled is not None: raise ValueError("unlabelled images are used by dho and dho_single only")
-    th = options.get('teacher_head', 'zeroshot')
-    if th not in TEACHER_HEADS: raise ValueError(f"--teacher-head must be one of {', '.join(TEACHER_HEADS)}, got {th!r}")
-    if options.get('vis_mode', 'pointwise') not in ('pointwise', 'pairwise'):
-        raise ValueError(f"vis_mode must be 'pointwise' or 'pairwise', got {options['vis_mode']!r}")
+def check(method: str, options: VL2LiteOptions, fraction: float = 1., unlabelled=None):
+    "Refuse settings this method cannot use, before any work starts (nothing here: every option is checked by `VL2LiteOptions`)."
 
-def train_table(table, method: str, options: dict): return table
+def prepare(table, method: str, options: VL2LiteOptions, seed: int = 0) -> tuple:
+    "(the table the student trains on, what `evaluate` needs of the split): every class."
+    return table, {}
 
 def build(s) -> Learner:
     """The learner of `s` (a `DistillSetup`): `s.method` is 'vl2lite', 'logit_kd' or 'ce'. With part of the labels
     (`s.unlab_idx` not empty) the labelled images are cycled to as many steps an epoch as DHO takes (one pass over the
     images without labels), so that methods compare at an equal budget."""
-    train = s.train_idx
-    if s.unlab_idx is not None and len(s.unlab_idx) >= s.bs: train = cycle_items(s.train_idx, (len(s.unlab_idx) // s.bs) * s.bs)
-    dls = table_dls(s.train_table, size=s.size, bs=min(s.bs, len(train)), train_idx=train, num_workers=0,
-                    preload=s.preload, stats=s.stats, device=get_device(s.device))
-    st = Student(s.student, n_classes=len(s.train_table.vocab), pretrained=s.pretrained)
-    return vl2lite_learner(dls, st, s.teacher, method=s.method, vis_mode=s.options.get('vis_mode', 'pointwise'),
-                           classnames=s.names_of(s.train_table.vocab), templates=s.templates, cache=s.cache, log_valid_kd=False, path=s.out,
-                           teacher_head=s.options.get('teacher_head', 'zeroshot'))
-
-from ..evaluate import accuracy_pct
+    train, bs = s.train_idx, s.settings.bs
+    if s.unlab_idx is not None and len(s.unlab_idx) >= bs: train = cycle_items(s.train_idx, (len(s.unlab_idx) // bs) * bs)
+    dls = table_dls(s.train_table, bs=min(bs, len(train)), train_idx=train, **s.settings.loader_kw())
+    return vl2lite_learner(dls, s.student, s.teacher, s.method, s.options, s.settings, s.names_of(s.train_table.vocab), s.templates,
+                           s.cache, path=s.out)
 
 def evaluate(learn: Learner, s) -> dict:
     "Test accuracy (%), once."
-    with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(learn.dls, s.table, s.table.idxs('test')))
-    return dict(test_acc=accuracy_pct(p, y), **teacher_head_result(learn, s.options.get('teacher_head'), s.cache, s.table, s.table.idxs('test')))
+    te = s.table.idxs('test')
+    with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(learn.dls, s.table, te))
+    return dict(test_acc=accuracy_pct(p, y), **teacher_head_result(learn, s.options.teacher_head, s.cache, s.table, te))
 
 def describe(res: dict, s) -> tuple[list, list]:
     "(rows, columns) of the result table."
     return ([dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc'])] + teacher_head_rows(res, valid_acc='') +
-            [dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'])],
-            ['model', 'valid_acc', 'test_acc'])
+            [student_row(res)], ['model', 'valid_acc', 'test_acc'])

@@ -1,0 +1,47 @@
+"""Every flag of the `vl2lite` command, listed: each still exists and reaches the job under the same name and meaning."""
+import pytest
+pytest.importorskip('torch')
+from vl2lite.cli import build_parser, _run_kwargs
+
+FLAGS = {
+    'distill': ['--data', '--teacher', '--student', '--pretrained', '--method', '--vis-mode', '--fraction', '--unlabelled', '--size',
+                '--bs', '--sync-bn', '--epochs', '--lr', '--seed', '--templates', '--classnames', '--novel', '--descriptions', '--terms',
+                '--filter-wrong', '--teacher-head', '--out', '--resume', '--on-bad-image', '--log', '--cache-dir', '--device', '--no-report'],
+    'pretrain': ['--data', '--method', '--teacher', '--student', '--epochs', '--lr', '--size', '--bs', '--sync-bn', '--seed', '--classnames',
+                 '--templates', '--out', '--log', '--cache-dir', '--device', '--no-report'],
+    'zeroshot': ['--data', '--teacher', '--templates', '--classnames', '--cache-dir', '--device', '--out'],
+    'cache': ['--data', '--teacher', '--cache-dir'],
+    'export': ['--model', '--format', '--out', '--data', '--int8', '--trust'],
+    'predict': ['--model', '--top-k', '--csv', '--trust'],
+    'demo': ['--out', '--no-report'],
+}
+
+
+def test_every_flag_is_there():
+    _, subs = build_parser()
+    for cmd, flags in FLAGS.items():
+        have = {o for a in subs[cmd]._actions for o in a.option_strings}
+        assert set(flags) <= have, (cmd, set(flags) - have)
+
+
+def test_distill_flags_reach_the_job():
+    p, subs = build_parser()
+    a = p.parse_args(['distill', '--data', 'D', '--teacher', 'T', '--student', 'S', '--pretrained', 'no', '--method', 'ood', '--vis-mode',
+                      'pairwise', '--fraction', '0.5', '--unlabelled', 'U', '--size', '48', '--bs', '16', '--sync-bn', '--epochs', '2',
+                      '--lr', '0.01', '--seed', '3', '--templates', 'photo', '--classnames', 'a', 'b', '--novel', '3', '--descriptions',
+                      'd.json', '--terms', 'cls', 'mse', '--filter-wrong', '--teacher-head', 'linear', '--out', 'O', '--on-bad-image',
+                      'stop', '--log', 'tensorboard', '--cache-dir', 'C', '--device', 'cpu', '--no-report'])
+    assert _run_kwargs(a, subs['distill'], 'distill') == dict(
+        data='D', teacher='T', student='S', pretrained=False, method='ood', vis_mode='pairwise', fraction=0.5, unlabelled='U', size=48,
+        bs=16, epochs=2, lr=0.01, seed=3, templates=['photo'], classnames=['a', 'b'], novel=['3'], descriptions='d.json', terms=['cls', 'mse'],
+        filter_wrong=True, teacher_head='linear', out='O', on_bad='raise', log='tensorboard', cache_dir='C', device='cpu', report=False,
+        sync_bn=True)
+
+
+def test_defaults_reach_the_job():
+    p, subs = build_parser()
+    kw = _run_kwargs(p.parse_args(['distill']), subs['distill'], 'distill')
+    assert (kw['vis_mode'], kw['teacher_head'], kw['terms'], kw['templates'], kw['size'], kw['out']) == \
+           ('pointwise', 'zeroshot', ['cls', 'mse', 'cst', 'vlalign'], ['clip80', 'simple'], 64, 'vl2lite_run')
+    kw = _run_kwargs(p.parse_args(['pretrain', '--epochs', '3']), subs['pretrain'], 'pretrain')
+    assert (kw['method'], kw['student'], kw['epochs'], kw['templates'], kw['out']) == ('lgd', 'resnet18', 3, 'clip80', 'vl2lite_pretrain')
