@@ -21,6 +21,9 @@ step), so every row takes the same number of steps. Rows:
 The model after the last epoch is evaluated (no checkpoint selection), once, on the test split; the
 number of test images predicted as each class is stored with each row (a collapsed student shows as one big count).
 Every row is the method's own learner and evaluation from the registry (`runner.train`, the method's `evaluate`).
+The dual-head student is initialised before its DataLoaders are built (the order of `vl2lite distill`; the rows run
+before the registry runner built them first, and building them draws from torch's random stream, so a re-run of such
+a row starts from another initialisation: results/reruns/check.md).
 lam = 0.5, T = 2. For seed 0 the single-head and dual-head runs also record the gradient conflict
 between the CE and the KD term on the backbone every --conflict-every steps.
 """
@@ -35,7 +38,7 @@ from vl2lite.analysis import GradientConflict
 from vl2lite.callbacks import DistillLoss
 from vl2lite.methods.registry import job_options, get_method
 from vl2lite_clothing import METHODS as VL2LITE_ROWS
-from runner import STUDENTS, TEMPLATES, arguments, setup, load, run_rows, train, evaluate, curve
+from runner import command, STUDENTS, TEMPLATES, arguments, setup, load, run_rows, train, evaluate, curve
 from tables import dho_summary, cell   # one summary (and the sample std) for this report and the README
 
 ROWS = ['ce', 'single', 'dho', 'vl2lite', 'dho_tip', 'dho_linear', 'single_linear', 'vl2lite_linear']
@@ -82,11 +85,12 @@ def run_one(a, table, teacher, cache, student, fraction, row, seed):
     return out
 
 
-def cmd_run(a):
-    todo = [(st, fr, row, sd) for st in a.students for fr in a.fractions for sd in a.seeds for row in a.rows]
-    say = lambda r: (f"{r['student']:28s} frac {r['fraction']:4} seed {r['seed']} {r['row']:8s} valid {r['valid_acc']:.3f} test {r['test_acc']:.3f}"
-                     + (f" (CE head {r['test_ce']:.3f}, KD head {r['test_kd']:.3f}, a={r['a']}, b={r['b']})" if 'test_ce' in r else ''))
-    run_rows(a, todo, key, lambda *k: run_one(a, *k), say)
+def todo(a): return [(st, fr, row, sd) for st in a.students for fr in a.fractions for sd in a.seeds for row in a.rows]
+
+
+def say(r): return (f"{r['student']:28s} frac {r['fraction']:4} seed {r['seed']} {r['row']:8s} valid {r['valid_acc']:.3f} test {r['test_acc']:.3f}"
+                    + (f" (CE head {r['test_ce']:.3f}, KD head {r['test_kd']:.3f}, a={r['a']}, b={r['b']})" if 'test_ce' in r else ''))
+
 
 def cmd_report(a):
     rows = load(a.out)
@@ -133,7 +137,7 @@ def main():
     ap.add_argument('--vl2lite-method', default='vl2lite_pointwise', choices=[m for m in VL2LITE_ROWS if m.startswith('vl2lite')])
     ap.add_argument('--conflict-every', type=int, default=5)
     a = ap.parse_args()
-    {'run': cmd_run, 'report': cmd_report, 'heads': cmd_heads}[a.cmd](a)
+    command(a, todo, key, run_one, say, report=cmd_report, heads=cmd_heads)
 
 
 if __name__ == '__main__': main()

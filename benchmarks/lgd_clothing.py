@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from vl2lite.core import Student, seed_everything
 from vl2lite.data import labelled_split
 from vl2lite.methods.lgd import LGDOptions, save_backbone, linear_probe, fine_tune
-from runner import arguments, setup, load, run_rows, train, evaluate, paired
+from runner import command, arguments, setup, load, run_rows, train, evaluate, paired
 from tables import mean_std
 
 STUDENTS = ['mobilenetv3_small_100', 'resnet18']
@@ -44,7 +44,8 @@ def pretrained(a, table, teacher, cache, student, pre, seed, out):
     "The pre-trained student (the random one for 'none'), with what the pre-training measured in `out`."
     if pre == 'none':
         seed_everything(seed); return Student(student, n_classes=len(table.vocab))
-    learn, s, secs = train(table, teacher, cache, student, pre, LGDOptions(train_idx=table.idxs('train')), a, seed, a.pre_epochs, select=False)
+    learn, s, secs = train(table, teacher, cache, student, pre, LGDOptions(train_idx=table.idxs('train')), a, seed, a.pre_epochs, select=False,
+                           templates='clip80')   # the text bank: the 80 CLIP templates
     out.update(pre_seconds_per_epoch=round(secs / a.pre_epochs, 1), pre_valid_curve=[[float(x) for x in v] for v in learn.recorder.values],
                zero_shot=evaluate(learn, s)['zero_shot_test']['acc'])
     return learn.model
@@ -63,14 +64,11 @@ def run_one(a, table, teacher, cache, student, pre, seed):
     return out
 
 
-def cmd_run(a):
-    todo = [(st, p, sd) for st in a.students for sd in a.seeds for p in a.rows]
-    run_rows(a, todo, key, lambda *k: run_one(a, *k),
-             lambda r: f"{r['student']} {r['pre']} seed {r['seed']}: zero-shot {r.get('zero_shot', '-')} probe100 {r['probe100']['test_acc']} "
-                       f"probe10 {r['probe10']['test_acc']} ft10 {r['ft10']['test_acc']}")
+def todo(a): return [(st, p, sd) for st in a.students for sd in a.seeds for p in a.rows]
 
 
-ms = mean_std   # the sample std (ddof=1), as every benchmark
+def say(r): return (f"{r['student']} {r['pre']} seed {r['seed']}: zero-shot {r.get('zero_shot', '-')} probe100 {r['probe100']['test_acc']} "
+                    f"probe10 {r['probe10']['test_acc']} ft10 {r['ft10']['test_acc']}")
 
 
 def cmd_report(a):
@@ -82,11 +80,11 @@ def cmd_report(a):
             g = [r for r in rows if r['student'] == st and r['pre'] == p]
             if not g: continue
             pre = 'zero_shot' in g[0]
-            zs = ms([r['zero_shot'] for r in g]) if pre else '-'
+            zs = mean_std([r['zero_shot'] for r in g]) if pre else '-'
             sec = f"{np.median([r['pre_seconds_per_epoch'] for r in g]):.0f}" if pre else '-'   # median: robust to a paused run
             name = f"{p} ({g[0]['pre_epochs']} epochs)" if pre else p
-            print(f"| {st} | {name} | {zs} | {ms([r['probe100']['test_acc'] for r in g])} | {ms([r['probe10']['test_acc'] for r in g])} "
-                  f"| {ms([r['ft10']['test_acc'] for r in g])} | {sec} | {len(g)} |")
+            print(f"| {st} | {name} | {zs} | {mean_std([r['probe100']['test_acc'] for r in g])} | {mean_std([r['probe10']['test_acc'] for r in g])} "
+                  f"| {mean_std([r['ft10']['test_acc'] for r in g])} | {sec} | {len(g)} |")
     for ref in ('none', 'feature_kd'):
         print(f'\nminus {ref}, paired by seed:')
         for m in ('probe100', 'probe10', 'ft10'):
@@ -113,7 +111,7 @@ def main():
     ap.add_argument('--pre-epochs', type=int, default=5)
     ap.add_argument('--ft-epochs', type=int, default=15)
     a = ap.parse_args()
-    {'run': cmd_run, 'report': cmd_report, 'teacher': cmd_teacher}[a.cmd](a)
+    command(a, todo, key, run_one, say, report=cmd_report, teacher=cmd_teacher)
 
 
 if __name__ == '__main__':

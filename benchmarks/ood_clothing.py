@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from vl2lite.methods.ood import OODOptions
-from runner import STUDENTS, arguments, setup, load, run_rows, train, evaluate, curve, paired
+from runner import command, STUDENTS, arguments, setup, load, run_rows, train, evaluate, curve, paired
 from tables import mean_std
 
 DESCRIPTIONS = Path(__file__).resolve().parents[1]/'nbs'/'tutorials'/'clothing_descriptions.json'
@@ -50,14 +50,11 @@ def run_one(a, table, teacher, cache, student, split, row):
                 best_epoch=int(np.argmax(valid)) + 1, valid_id=round(100 * max(valid), 1), seconds=secs, **res)
 
 
-def cmd_run(a):
-    todo = [(st, sp, r) for st in a.students for sp in a.splits for r in a.rows]
-    run_rows(a, todo, key, lambda *k: run_one(a, *k),
-             lambda o: f"{o['student']} split {o['split']} {o['row']}: ID {o['student_id']} OOD {o['student_ood']} all {o['student_all']} "
-                       f"(teacher {o['teacher_id']}/{o['teacher_ood']}/{o['teacher_all']})")
+def todo(a): return [(st, sp, r) for st in a.students for sp in a.splits for r in a.rows]
 
 
-ms = mean_std   # the sample std (ddof=1), as every benchmark
+def say(o): return (f"{o['student']} split {o['split']} {o['row']}: ID {o['student_id']} OOD {o['student_ood']} all {o['student_all']} "
+                    f"(teacher {o['teacher_id']}/{o['teacher_ood']}/{o['teacher_all']})")
 
 
 def cmd_report(a):
@@ -67,12 +64,12 @@ def cmd_report(a):
         rs = [r for r in rows if r['student'] == st]
         for name, row in (('teacher zero-shot', 'cls'), ('teacher zero-shot, descriptions', 'desc')):
             teach = {r['split']: r for r in rs if r['row'] == row}
-            if teach: lines.append(f"| {st} | {name} | " + ' | '.join(ms([t[f'teacher_{k}'] for t in teach.values()]) for k in ('id', 'ood', 'all'))
+            if teach: lines.append(f"| {st} | {name} | " + ' | '.join(mean_std([t[f'teacher_{k}'] for t in teach.values()]) for k in ('id', 'ood', 'all'))
                                    + f" |  | {len(teach)} |")
         for row in ROWS:
             g = [r for r in rs if r['row'] == row]
             if not g: continue
-            lines.append(f"| {st} | {row} | " + ' | '.join(ms([r[f'student_{k}'] for r in g]) for k in ('id', 'ood', 'all'))
+            lines.append(f"| {st} | {row} | " + ' | '.join(mean_std([r[f'student_{k}'] for r in g]) for k in ('id', 'ood', 'all'))
                          + f" | {np.mean([r['best_epoch'] for r in g]):.1f}/{g[0]['epochs']} | {len(g)} |")
     print('\n'.join(lines))
     print(f'\nOOD minus the {BASELINE} row, per split (same split, same student):')
@@ -86,7 +83,7 @@ def main():
     ap.add_argument('--rows', nargs='+', default=list(ROWS))
     ap.add_argument('--epochs', type=int, default=None, help='epochs for every student (default: per student, EPOCHS)')
     a = ap.parse_args()
-    cmd_run(a) if a.cmd == 'run' else cmd_report(a)
+    command(a, todo, key, run_one, say, report=cmd_report)
 
 
 if __name__ == '__main__':

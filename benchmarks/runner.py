@@ -81,6 +81,12 @@ def run_rows(a, todo, key, run_one, say):
         print(say(r) + f" ({time.time() - t0:.0f} s)", flush=True)
 
 
+def command(a, todo, key, run_one, say, **others):
+    "Run the command `a.cmd`: 'run' the rows of `todo(a)` still missing (`run_one(a, table, teacher, cache, *k)`), or one of `others`."
+    if a.cmd == 'run': run_rows(a, todo(a), key, lambda *k: run_one(a, *k), say)
+    else: others[a.cmd](a)
+
+
 def markdown(path, header: list, rows) -> str:
     "Write a Markdown table (the `header` cells, then `rows` of cells) to `path` and return it."
     md = '\n'.join([f"| {' | '.join(header)} |", '|' + '---|' * len(header)] + [f"| {' | '.join(map(str, r))} |" for r in rows])
@@ -96,13 +102,14 @@ def settings(student: str, a, seed: int) -> Settings:
 
 
 def train(table, teacher, cache, student: str, method: str, options, a, seed: int, epochs: int, train_idx=None, unlab_idx=None,
-          select: bool = True, cbs=()) -> tuple:
+          select: bool = True, cbs=(), templates=TEMPLATES) -> tuple:
     """(learner, setup, seconds): `method` with `options` built by the registry (`build`) and fitted for `epochs` at `a.lr`;
-    with `select` the epoch with the best validation value of the method's `MONITOR` is kept, else the last one. `cbs`: more
+    with `select` the epoch with the best validation value of the method's `MONITOR` is kept, else the last one; `templates`
+    are the prompts of the class text embeddings (default: the clothing setting). `cbs`: more
     callbacks for the fit, or a function of the learner that gives them (diagnostics that need its loss callback)."""
     m = get_method(method)
     ttable, split = m.prepare(table, method, options, seed)
-    s = DistillSetup(table, teacher, cache, STUDENTS[student][0], method, list(table.vocab), TEMPLATES, settings(student, a, seed), ttable,
+    s = DistillSetup(table, teacher, cache, STUDENTS[student][0], method, list(table.vocab), templates, settings(student, a, seed), ttable,
                      ttable.idxs('train') if train_idx is None else train_idx, unlab_idx, Path(a.tmp), options, split)
     seed_everything(seed)
     learn = m.build(s)

@@ -21,7 +21,7 @@ from vl2lite.core import Student
 from vl2lite.data import labelled_split
 from vl2lite.cache import TeacherCache, zero_shot_eval
 from vl2lite.methods.vl2lite import VL2LiteOptions
-from runner import STUDENTS, TEMPLATES, arguments, setup, load, run_rows, train, evaluate, curve, paired
+from runner import command, STUDENTS, TEMPLATES, arguments, setup, load, run_rows, train, evaluate, curve, paired
 from tables import mean_std
 
 METHODS = {  # row name -> (method, its options)
@@ -56,11 +56,11 @@ def run_one(a, table, teacher, cache, student, fraction, row, seed):
                 best_epoch=int(np.argmax(accs)) + 1, valid_acc=max(accs), test_acc=res['test_acc'] / 100, valid_curve=accs, seconds=secs)
 
 
-def cmd_run(a):
-    todo = [(st, fr, m, sd) for st in a.students for fr in a.fractions for sd in a.seeds for m in a.methods]   # students in turn
-    run_rows(a, todo, key, lambda *k: run_one(a, *k),
-             lambda r: f"{r['student']:28s} frac {r['fraction']:4} seed {r['seed']} {r['method']:18s} valid {r['valid_acc']:.3f} "
-                       f"test {r['test_acc']:.3f} (epoch {r['best_epoch']}/{r['epochs']})")
+def todo(a): return [(st, fr, m, sd) for st in a.students for fr in a.fractions for sd in a.seeds for m in a.methods]   # students in turn
+
+
+def say(r): return (f"{r['student']:28s} frac {r['fraction']:4} seed {r['seed']} {r['method']:18s} valid {r['valid_acc']:.3f} "
+                    f"test {r['test_acc']:.3f} (epoch {r['best_epoch']}/{r['epochs']})")
 
 
 def cmd_report(a):
@@ -104,7 +104,7 @@ def main():
     ap.add_argument('--epochs', type=int, default=3, help='epochs with all labels')
     ap.add_argument('--epochs-fraction', type=int, default=20, help='epochs with a label fraction')
     a = ap.parse_args()
-    {'run': cmd_run, 'report': cmd_report, 'costs': cmd_costs}[a.cmd](a)
+    command(a, todo, key, run_one, say, report=cmd_report, costs=cmd_costs)
 
 
 if __name__ == '__main__': main()

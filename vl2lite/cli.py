@@ -128,7 +128,7 @@ def _say_warning(message, category, filename, lineno, file=None, line=None):
 
 def _run_kwargs(a, parser, kind: str) -> dict:
     "The keyword arguments of `distill` / `pretrain` from the parsed command line; `--resume` takes the run's own settings."
-    names = [n for n in list(JOB_ARGS[kind]) + (list(option_fields(kind)) if kind == 'distill' else []) if hasattr(a, n)]
+    names = [n for n in list(JOB_ARGS[kind]) + list(option_fields(kind)) if hasattr(a, n)]
     kw = {n: getattr(a, n) for n in names}
     if 'pretrained' in kw: kw['pretrained'] = {'no': False, 'yes': True}.get(kw['pretrained'], kw['pretrained'])
     if a.resume:
