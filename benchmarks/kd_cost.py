@@ -5,12 +5,13 @@
 Same student (ImageNet-pretrained EfficientNet-Lite0), data (clothing, 10% of the labels; the rest unlabelled), batch
 (64) and size (64 px) for every row; images decoded once and kept in memory (`preload`), as the benchmarks train; each
 learner is the method's own from the registry (`runner.train`'s setup), with the job's options. For each method:
-seconds per training step (median over `--steps` steps after 5 warm-up steps, timed by a callback) and
+seconds per training step (median over `--steps` steps after 5 warm-up steps, timed by a callback; `--repeats`
+measurements of each method, the order rotated each time, reported as mean ± sample std over the repeats) and
 the images each step learns from, counted in the batch the model sees (DHO adds a batch of unlabelled images to
 each labelled one, so its cost is also given per image). `pipeline` is the data loader alone (no model). Results:
 benchmarks/results/kd_cost.json and kd_cost.md. The committed results were measured by this script's previous version,
 whose CE, logit-KD and VL2Lite rows stepped over every training image rather than the 10% cycled (a step's cost does
-not depend on which images it holds); they are one run each, without a spread.
+not depend on which images it holds).
 """
 import argparse, json, sys, time, warnings
 from pathlib import Path
@@ -25,6 +26,7 @@ from vl2lite.teacher import load_teacher
 from vl2lite.cache import TeacherCache
 from vl2lite.methods.registry import DistillSetup, get_method, job_options
 from runner import settings, markdown, TEMPLATES
+from tables import mean_std
 
 warnings.filterwarnings('ignore')
 STATS = ((0.5,) * 3, (0.5,) * 3)
@@ -41,9 +43,25 @@ class StepTimer(Callback):
         if len(self.times) >= self.n + self.warmup: raise CancelFitException
 
 
+METHODS = ('ce', 'logit_kd', 'vl2lite', 'dho')
+
+
+def step_cost(table, teacher, cache, lab, unlab, method, a) -> tuple:
+    "(median seconds per training step over `a.steps` steps after 5 warm-up steps, images per step) of `method`'s learner."
+    st = settings('tf_efficientnet_lite0_in1k', a, 0)
+    s = DistillSetup(table, teacher, cache, 'tf_efficientnet_lite0', method, list(table.vocab), TEMPLATES, st, train_idx=lab, unlab_idx=unlab,
+                     options=job_options(method))
+    seed_everything(0)
+    learn = get_method(method).build(s)
+    tm = StepTimer(a.steps)
+    with learn.no_bar(), learn.no_logging(): learn.fit(100, 1e-3, cbs=tm)
+    return float(np.median(tm.times[tm.warmup:])), tm.images
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--steps', type=int, default=40)
+    ap.add_argument('--repeats', type=int, default=3, help='measurements of every method, in a rotated order each time')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'kd_cost.json'))
     a = ap.parse_args()
@@ -52,32 +70,27 @@ def main():
     teacher = load_teacher('conse:lite2')
     cache = TeacherCache(teacher, table).fill()
     lab, unlab = labelled_split(table, 0.1, seed=0)
-    rows = []
     dls = table_dls(table, size=64, bs=64, num_workers=0, preload=True, stats=STATS)   # the data pipeline alone
-    t0, n = time.perf_counter(), 0
+    t0 = time.perf_counter()
     for i, b in enumerate(dls.train):
-        n += len(b[0])
         if i + 1 >= a.steps: break
-    rows.append(dict(method='pipeline (data only)', s_per_step=round((time.perf_counter() - t0) / (i + 1), 3), images_per_step=64))
+    pipeline = round((time.perf_counter() - t0) / (i + 1), 3)
     a.size, a.preload = 64, 1
-    for method in ('ce', 'logit_kd', 'vl2lite', 'dho'):
-        st = settings('tf_efficientnet_lite0_in1k', a, 0)
-        s = DistillSetup(table, teacher, cache, 'tf_efficientnet_lite0', method, list(table.vocab), TEMPLATES, st, train_idx=lab, unlab_idx=unlab,
-                         options=job_options(method))
-        seed_everything(0)
-        learn = get_method(method).build(s)
-        tm = StepTimer(a.steps)
-        with learn.no_bar(), learn.no_logging(): learn.fit(100, 1e-3, cbs=tm)
-        sec = float(np.median(tm.times[tm.warmup:]))
-        rows.append(dict(method=method, s_per_step=round(sec, 3), images_per_step=tm.images))
-        print(rows[-1], flush=True)
-    ce = rows[1]['s_per_step']
-    for r in rows[1:]:
-        r['x_ce_step'] = round(r['s_per_step'] / ce, 2)
-        r['x_ce_per_image'] = round(r['s_per_step'] / r['images_per_step'] / (ce / 64), 2)
-    Path(a.out).write_text(json.dumps(dict(rows=rows, steps=a.steps, threads=a.threads), indent=1))
+    runs = {m: [] for m in METHODS}   # per repeat: (seconds per step, images per step)
+    for r in range(a.repeats):
+        for method in METHODS[r % len(METHODS):] + METHODS[:r % len(METHODS)]:   # a slow drift of the machine spread over every method
+            runs[method].append(step_cost(table, teacher, cache, lab, unlab, method, a))
+            print(f"repeat {r + 1}: {method} {runs[method][-1][0]:.3f} s a step, {runs[method][-1][1]} images", flush=True)
+    ce = [sec for sec, _ in runs['ce']]
+    rows = [dict(method='pipeline (data only)', s_per_step=[pipeline], images_per_step=64)]
+    for m in METHODS:
+        secs, n = [sec for sec, _ in runs[m]], runs[m][0][1]
+        rows.append(dict(method=m, s_per_step=secs, images_per_step=n, x_ce_step=[x / c for x, c in zip(secs, ce)],
+                         x_ce_per_image=[x / n / (c / 64) for x, c in zip(secs, ce)]))
+    Path(a.out).write_text(json.dumps(dict(rows=rows, steps=a.steps, repeats=a.repeats, threads=a.threads), indent=1))
     print(markdown(Path(a.out).with_suffix('.md'), ['method', 's / step', 'images / step', 'x CE per step', 'x CE per image'],
-                   [[r['method'], r['s_per_step'], r['images_per_step'], r.get('x_ce_step', ''), r.get('x_ce_per_image', '')] for r in rows]))
+                   [[r['method'], mean_std(r['s_per_step'], 3), r['images_per_step'], mean_std(r.get('x_ce_step', []), 2),
+                     mean_std(r.get('x_ce_per_image', []), 2)] for r in rows]))
 
 
 if __name__ == '__main__':

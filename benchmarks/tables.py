@@ -129,9 +129,12 @@ def dho_heads():
 
 
 def kd_cost():
+    "Seconds per step and the ratios to CE, mean ± sample std over the repeats (one value alone as it is: the data pipeline)."
     r = json.loads((RESULTS/'kd_cost.json').read_text())['rows']
-    ks = ['method', 's_per_step', 'images_per_step', 'x_ce_step', 'x_ce_per_image']
-    return md(['method', 's / step', 'images / step', 'x CE per step', 'x CE per image'], [[x.get(k, '') for k in ks] for x in r])
+    cell = lambda v, d: '' if not v else f'{v[0]:.{d}f}' if len(v) == 1 else mean_std(v, d)
+    return md(['method', 's / step', 'images / step', 'x CE per step', 'x CE per image'],
+              [[x['method'], cell(x['s_per_step'], 3), x['images_per_step'], cell(x.get('x_ce_step', []), 2), cell(x.get('x_ce_per_image', []), 2)]
+               for x in r])
 
 
 OOD_ROWS = {'cls': 'L_cls only', 'mse': '+ L_mse', 'mse_cst': '+ L_mse + L_cst', 'full': '+ L_mse + L_cst + L_vlalign (full)',

@@ -6,7 +6,7 @@ Docs: https://vl2lite.github.io/vl2lite/run.html.md"""
 
 # %% ../nbs/22_run.ipynb #20c36ad0
 from __future__ import annotations
-import contextlib, hashlib, json, os, random, time, warnings
+import contextlib, hashlib, json, os, random, time
 from pathlib import Path
 import numpy as np
 import torch
