@@ -69,9 +69,11 @@ class Settings:
     def __post_init__(self):
         if self.precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
     def loader_kw(self) -> dict:
-        "Keyword arguments of `table_dls` for these settings."
+        "Keyword arguments of `table_dls` for these settings: workers kept alive between epochs, pinned memory for a GPU."
         kw = dict(size=self.size, stats=self.stats, preload=self.preload, device=get_device(self.device))
         if self.num_workers is not None: kw['num_workers'] = self.num_workers
+        if self.num_workers: kw['persistent_workers'] = True
+        if kw['device'].type == 'cuda': kw['pin_memory'] = True
         return kw
     def callbacks(self) -> list:
         "fastai callbacks these settings ask for: `MixedPrecision` for 'fp16' / 'bf16', `ChannelsLast`."
