@@ -112,8 +112,8 @@ class TextKD(KDTerm):
     def term(self, learn):
         m, t = student_of(learn), learn.teacher_emb; tc = m.aux[self.classifier]
         scale, factor = (1/0.07, self.T**2/2) if self.official else (1., None)
-        head = self.head if self.head is not None else as_head(tc.W)
-        return text_kd_loss(m.last_features, t, tc.W, tc.condenser(tc.W), self.T, scale, factor, t_logits=head.cosines(t))
+        if self.head is None: self.head = as_head(tc.W)   # the zero-shot head over the classifier's text embeddings, made once
+        return text_kd_loss(m.last_features, t, tc.W, tc.condenser(tc.W), self.T, scale, factor, t_logits=self.head.cosines(t))
 
 class VL2Lite(DistillLoss):
     "VL2Lite's loss (`vl2lite_objective`): CE plus visual and linguistic KD (`cls`, `vis`, `txt`), fixed weights or the official epoch schedule."
