@@ -11,9 +11,11 @@ the committed rows over seeds (or splits): how far the re-run moved, in units of
         --threads 2 --out benchmarks/results/reruns/lgd_clothing.jsonl
     python benchmarks/rerun_check.py      # the table, also written to results/reruns/check.md
 
-`results/reruns/before_*.jsonl` hold the same commands run with the library as it was before the change (a checkout of
-that commit on PYTHONPATH, the same --threads): where a re-run equals it, the change moved nothing and the distance to
-the committed row is the environment's (torch's thread count orders CPU reductions differently, for one).
+`results/reruns/before_*.jsonl` hold the same commands run by the library before the latest change (the re-runs of
+the change before it, moved there), at the same --threads: where a re-run equals it, the change moved nothing, and the
+distance to the committed row is the environment's (torch's thread count orders CPU reductions differently, for one).
+The latest change stores the teacher cache in float16 (the committed rows read float32 embeddings) and decodes
+training images from disk in one fused step (these benchmarks keep images decoded in memory, which it leaves as they were).
 """
 import json
 from pathlib import Path

@@ -137,6 +137,61 @@ def kd_cost():
                for x in r])
 
 
+def _scale_rows() -> list: return jsonl('scale.jsonl') if (RESULTS/'scale.jsonl').exists() else []
+SCALE_METHODS = ('ce', 'vl2lite', 'dho', 'ood')
+
+
+def _last(rows, what, **k):
+    "The last measurement of `what` matching `k` (a re-run replaces an earlier one), or {}."
+    return next((r for r in reversed(rows) if r['what'] == what and all(r.get(x) == y for x, y in k.items())), {})
+
+
+def scale():
+    "Per dataset size: cache fill and open, vl2lite distill's start and memory, each method's seconds per step and ratio to CE."
+    rows, out = _scale_rows(), []
+    for n in sorted({r['n'] for r in rows if 'n' in r and r['what'] != 'cache1m_open' and r['what'] != 'cache1m_write'}):
+        f, d = _last(rows, 'fill', n=n), _last(rows, 'distill', n=n, method='vl2lite')
+        op = [r['open_s'] for r in rows if r['what'] == 'open' and r['n'] == n]
+        st = {m: _last(rows, 'steps', n=n, method=m) for m in SCALE_METHODS}
+        out.append([f'{n:,}', f.get('scan_s', ''), f.get('fill_s', ''), f.get('peak_pss_mb', ''), mean_std(op, 2) if op else '', d.get('first_step_s', ''),
+                    d.get('peak_pss_mb', ''), d.get('s_per_step', '')]
+                   + [mean_std(st[m]['s_per_step'], 3) if st[m] else '' for m in SCALE_METHODS]
+                   + [mean_std(st[m]['x_ce_per_image'], 2) if st[m] else '' for m in SCALE_METHODS[1:]])
+    return md(['training images', 'first scan (s)', 'cache fill (s)', 'scan + fill memory (MB)', 'cache open (s)', 'distill: first step (s)', 'distill: memory (MB)',
+               'distill: s / step'] + [f'{m} s / step' for m in SCALE_METHODS] + [f'{m} x CE per image' for m in SCALE_METHODS[1:]], out)
+
+
+def scale_series() -> dict:
+    "(N, value) points of each cost for the log-log plot."
+    rows, series = _scale_rows(), {}
+    for n in sorted({r['n'] for r in rows if r['what'] in ('fill', 'open', 'distill', 'steps')}):
+        f, d, ce = _last(rows, 'fill', n=n), _last(rows, 'distill', n=n, method='vl2lite'), _last(rows, 'steps', n=n, method='ce')
+        op = [r['open_s'] for r in rows if r['what'] == 'open' and r['n'] == n]
+        for k, v in (('first scan (s)', f.get('scan_s')), ('cache fill (s)', f.get('fill_s')), ('cache open (s)', float(np.mean(op)) if op else None),
+                     ('distill: first step (s)', d.get('first_step_s')), ('distill: memory (GB)', d['peak_pss_mb'] / 1024 if d else None),
+                     ('CE step (s)', float(np.mean(ce['s_per_step'])) if ce else None)):
+            if v: series.setdefault(k, []).append((n, v))
+    return series
+
+
+def scale_pipeline():
+    "Images/s of the item pipeline at 224 px, fastai's ImageBlock + RandomResizedCrop against vl2lite's, by DataLoader workers."
+    rows = [r for r in _scale_rows() if r['what'] == 'pipeline']
+    zero = {r['repeat']: r for r in rows if r['workers'] == 0}
+    return md(['DataLoader workers', "fastai's ImageBlock (images/s)", 'vl2lite (images/s)', 'vl2lite / fastai', 'vl2lite / vl2lite with 0 workers'],
+              [[w, mean_std([r['fastai_img_s'] for r in pr], 0), mean_std([r['vl2lite_img_s'] for r in pr], 0),
+                mean_std([r['vl2lite_img_s'] / r['fastai_img_s'] for r in pr], 2),
+                mean_std([r['vl2lite_img_s'] / zero[r['repeat']]['vl2lite_img_s'] for r in pr], 2)]
+               for w in (0, 1, 2) if (pr := [r for r in rows if r['workers'] == w])])
+
+
+def scale_cache():
+    "The cache alone at a million entries: open time, memory, lookups, in two processes one after the other."
+    rows = [r for r in _scale_rows() if r['what'] == 'cache1m_open'][-2:]
+    return md(['cache of 1,000,000 x 512 float16', 'open (s)', 'RSS after open (MB)', 'anonymous memory after 50 lookups (MB)', 'lookup of 256 (ms)'],
+              [[f"process {r['process']}", r['open_s'], r['open_rss_mb'], r['after_lookups_anon_mb'], r['batch_lookup_ms']] for r in rows])
+
+
 OOD_ROWS = {'cls': 'L_cls only', 'mse': '+ L_mse', 'mse_cst': '+ L_mse + L_cst', 'full': '+ L_mse + L_cst + L_vlalign (full)',
             'desc': 'full, with class descriptions'}
 
@@ -179,7 +234,8 @@ def latency():
                 '' if x['file_mb'] is None else x['file_mb']] for x in r])
 
 
-TABLES = {f.__name__: f for f in (demo, demo_seeds, vl2lite, vl2lite_variants, dho, teacher_heads, dho_heads, kd_cost, ood, lgd, int8, latency)}
+TABLES = {f.__name__: f for f in (demo, demo_seeds, vl2lite, vl2lite_variants, dho, teacher_heads, dho_heads, kd_cost, ood, lgd, int8, latency,
+                                   scale, scale_pipeline, scale_cache)}
 
 
 # ---- paired differences quoted in the README's prose ----

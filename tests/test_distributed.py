@@ -61,9 +61,11 @@ def test_command_line_under_torchrun(tiny):
     r = subprocess.run(TORCHRUN + ['-m', 'vl2lite.cli', 'distill', '--data', str(tiny/'imgs'), '--teacher', 'openclip:vl2lite-tiny-vit',
                                    '--student', 'resnet18', '--pretrained', 'no', '--method', 'dho', '--fraction', '0.5', '--size', '32',
                                    '--bs', '8', '--epochs', '1', '--templates', 'photo', '--out', str(out), '--cache-dir', str(tiny/'cache'),
-                                   '--device', 'cpu', '--no-report'], env=_env(), capture_output=True, text=True, cwd=tiny)
+                                   '--device', 'cpu', '--no-report', '--preload', 'no', '--workers', '1', '--precision', 'bf16'],
+                       env=_env(), capture_output=True, text=True, cwd=tiny)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.count('training on 2 processes (4 images each a step, a global batch of 8)') == 1   # rank 0 alone prints
+    assert r.stdout.count('images read from disk by DataLoader workers (--preload no); 1 DataLoader worker(s); bf16') == 1
     assert r.stdout.count('| model') == 1 and 'KD head alone' in r.stdout
     res = json.loads((out/'results.json').read_text())
     assert res['processes'] == 2 and res['bs'] == 8 and 0 <= res['test_acc'] <= 100

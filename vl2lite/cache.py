@@ -6,28 +6,25 @@ Docs: https://vl2lite.github.io/vl2lite/cache.html.md"""
 
 # %% ../nbs/03_cache.ipynb #f1e7894f
 from __future__ import annotations
-import contextlib, hashlib, json, os, random, re, shutil, warnings
+import contextlib, hashlib, json, os, random, re, shutil, sys, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
 import torchvision.transforms as T
 from .core import progress
-from .data import ImageTable
+from .data import ImageTable, file_identity, file_identities, identity_keys
 from .teacher import Teacher
 from .runtime import open_rgb
 
 # %% auto #0
-__all__ = ['file_identity', 'keep_random', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'teacher_source',
+__all__ = ['MAX_SEGMENTS', 'keep_random', 'CacheStore', 'TeacherCache', 'CachedTeacher', 'OnTheFlyTeacher', 'teacher_source',
            'item_embeddings', 'zero_shot_eval', 'cache_meta', 'cache_info', 'cache_clear']
 
 # %% ../nbs/03_cache.ipynb #5bb46177
-def file_identity(path, mode: str = 'stat') -> str:
-    "Identity of an image file: 'stat' = absolute path, size and mtime; 'content' = sha1 of the bytes."
-    p = Path(path).resolve()
-    if mode == 'content': return 'sha1:' + hashlib.sha1(p.read_bytes()).hexdigest()
-    st = p.stat()
-    return f'{p}|{st.st_size}|{st.st_mtime_ns}'
+_SEG = re.compile(r'^seg_\d+_\d+\.keys\.npy$')
+_OLD_SHARD = re.compile(r'^shard_\d+_\d+\.npz$')   # the float32 shards of earlier versions, converted on open
+MAX_SEGMENTS = 8   # a fill that leaves more merges them all into one
 
 class _Views(torch.utils.data.Dataset):
     "All views of an image: view 0 with `base`, views 1.. with `aug` under a seed fixed per (image, view)."
@@ -50,22 +47,114 @@ def keep_random():
         try: yield
         finally: random.setstate(py); np.random.set_state(npst)
 
-_SHARD = re.compile(r'^shard_\d+_\d+\.npz$')
+class CacheStore:
+    """Embeddings on disk by key: segments of a `.keys.npy` (uint64) and an `.emb.npy` (N, views, dim) file, the
+    embeddings memory-mapped (the processes of one machine share one copy through the page cache)."""
+    def __init__(self, folder, n_views: int, dim: int, dtype: str = 'float16'):
+        self.dir, self.n_views, self.dim, self.dtype = Path(folder), n_views, dim, np.dtype(dtype)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.open()
 
+    def open(self):
+        "Read every complete segment's keys and map its embeddings; a segment removed meanwhile by a merge is read again."
+        for attempt in range(5):
+            try: return self._open()
+            except FileNotFoundError:
+                if attempt == 4: raise
+
+    def _open(self):
+        self.names, self.keys, self.emb = [], [], []
+        for f in sorted(self.dir.iterdir()):
+            if not _SEG.match(f.name): continue
+            base = f.name[:-len('.keys.npy')]
+            try:
+                k = np.load(f, allow_pickle=False)
+                e = np.load(self.dir/f'{base}.emb.npy', mmap_mode='r', allow_pickle=False)
+                if e.shape != (len(k), self.n_views, self.dim) or k.dtype != np.dtype('<u8'): raise ValueError(f'shape {e.shape}, keys {k.shape}')
+            except FileNotFoundError: raise
+            except Exception as ex:
+                for g in (f, self.dir/f'{base}.emb.npy'):
+                    with contextlib.suppress(OSError): os.replace(g, g.with_name(g.name + '.bad'))   # its images are encoded again
+                warnings.warn(f"unreadable cache segment {self.dir/base} moved aside to .bad ({ex}); its images will be encoded again"); continue
+            self.names.append(base); self.keys.append(k); self.emb.append(e)
+        self.starts = np.cumsum([0] + [len(k) for k in self.keys])
+        allk = np.concatenate(self.keys) if self.keys else np.zeros(0, '<u8')
+        self.order = np.argsort(allk, kind='stable')
+        self.sorted = allk[self.order]
+        return self
+
+    def __len__(self): return int(self.starts[-1])
+    def rows(self, keys) -> np.ndarray:
+        "Row of each key in the store (the first segment's when a key is stored twice), -1 when absent."
+        keys, out = np.asarray(keys, dtype='<u8'), np.full(len(keys), -1, dtype=np.int64)
+        if not len(self.sorted): return out
+        pos = np.minimum(np.searchsorted(self.sorted, keys), len(self.sorted) - 1)
+        hit = self.sorted[pos] == keys
+        out[hit] = self.order[pos[hit]]
+        return out
+
+    def gather(self, rows) -> np.ndarray:
+        "(len(rows), views, dim) embeddings of `rows`, copied from the mapped segments in the stored dtype."
+        rows = np.asarray(rows, dtype=np.int64)
+        seg = np.searchsorted(self.starts, rows, side='right') - 1
+        out = np.empty((len(rows), self.n_views, self.dim), dtype=self.emb[0].dtype if self.emb else self.dtype)
+        for s in np.unique(seg):
+            m = seg == s
+            out[m] = self.emb[s][rows[m] - self.starts[s]]
+        return out
+
+    def _save(self, path: Path, arr) -> None:
+        tmp = path.with_name(path.name + '.tmp')
+        with open(tmp, 'wb') as fh: np.save(fh, arr)
+        os.replace(tmp, path)   # complete or absent
+
+    def add(self, keys, emb, start: int = 0) -> str:
+        "Write one segment (its embeddings first, its keys last: a segment with keys is complete); returns its name."
+        base = f'seg_{int(start):07d}_{os.getpid()}{int.from_bytes(os.urandom(3), "big") % 10**6:06d}'
+        self._save(self.dir/f'{base}.emb.npy', np.ascontiguousarray(emb, dtype=self.dtype))
+        self._save(self.dir/f'{base}.keys.npy', np.asarray(keys, dtype='<u8'))
+        return base
+
+    def merge(self, names=None) -> None:
+        "Rewrite segments `names` (default all) as one, streaming (memory does not grow with their size), then remove them."
+        self.open()
+        idx = [i for i, n in enumerate(self.names) if names is None or n in names]
+        if len(idx) < 2: return
+        n = sum(len(self.emb[i]) for i in idx)
+        base = f'seg_0000000_{os.getpid()}{int.from_bytes(os.urandom(3), "big") % 10**6:06d}'
+        tmp = self.dir/f'{base}.emb.npy.tmp'
+        out = np.lib.format.open_memmap(tmp, mode='w+', dtype=self.dtype, shape=(n, self.n_views, self.dim))
+        o = 0
+        for i in idx:
+            e = self.emb[i]
+            for j in range(0, len(e), 65536): out[o + j:o + j + len(e[j:j + 65536])] = e[j:j + 65536]
+            o += len(e)
+        out.flush(); del out
+        os.replace(tmp, self.dir/f'{base}.emb.npy')
+        self._save(self.dir/f'{base}.keys.npy', np.concatenate([self.keys[i] for i in idx]))
+        for i in idx:
+            for suffix in ('.keys.npy', '.emb.npy'):   # keys first: a segment without keys is never read
+                with contextlib.suppress(FileNotFoundError): os.remove(self.dir/f'{self.names[i]}{suffix}')
+        self.open()
+
+
+# %% ../nbs/03_cache.ipynb #690130ba
 class TeacherCache:
     "Teacher image embeddings of an `ImageTable`'s images, on disk, looked up by dataset index."
     def __init__(self, teacher: Teacher, table: ImageTable, root: str | Path = '~/.cache/vl2lite/teacher',
                  n_views: int = 1, view_seed: int = 0, min_scale: float = 0.35, identity: str = 'stat',
-                 shard_size: int = 128, bs: int = 32, num_workers: int | None = None):
+                 shard_size: int = 256, bs: int = 32, num_workers: int | None = None, dtype: str = 'float16',
+                 precision: str = 'fp32'):
         if n_views < 1: raise ValueError("n_views must be >= 1")
         self._kwargs = dict(root=root, n_views=n_views, view_seed=view_seed, min_scale=min_scale, identity=identity,
-                            shard_size=shard_size, bs=bs, num_workers=num_workers)
+                            shard_size=shard_size, bs=bs, num_workers=num_workers, dtype=dtype, precision=precision)
         self.teacher, self.table, self.n_views, self.bs, self.num_workers = teacher, table, n_views, bs, num_workers
-        self.shard_size, self.identity = shard_size, identity
+        self.shard_size, self.identity, self.precision = shard_size, identity, precision
         self.aug = T.Compose([T.RandomResizedCrop(teacher.image_size, scale=(min_scale, 1.), interpolation=T.InterpolationMode.BICUBIC),
                               T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(teacher.mean, teacher.std)])
         desc = dict(teacher=teacher.name, fingerprint=teacher.fingerprint(), preprocess=repr(teacher.preprocess),
                     n_views=n_views, aug=repr(self.aug) if n_views > 1 else None, view_seed=view_seed if n_views > 1 else None)
+        if precision != 'fp32': desc['precision'] = precision   # embeddings under autocast are another teacher's
         self.key = hashlib.sha1(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:16]
         self.view_seed = view_seed
         self.dir = Path(root).expanduser()/f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', teacher.name)[:60]}-{self.key}"
@@ -73,7 +162,10 @@ class TeacherCache:
         meta = self.dir/'meta.json'
         if not meta.exists():
             tmp = meta.with_suffix(f'.tmp{os.getpid()}'); tmp.write_text(json.dumps(desc, indent=1)); os.replace(tmp, meta)
-        self.ids = [file_identity(p, identity) for p in table.paths]
+        self.store = CacheStore(self.dir, n_views, teacher.embed_dim, dtype)
+        self.ids = file_identities(table.paths, identity)
+        self.keys = identity_keys(self.ids)
+        self._convert()
         self._load()
 
     def for_table(self, table: ImageTable) -> TeacherCache:
@@ -81,69 +173,77 @@ class TeacherCache:
         return self if table is self.table else TeacherCache(self.teacher, table, **self._kwargs)
 
     def _load(self):
-        "Read every complete shard; map dataset index -> row (or -1 when missing)."
-        ids, embs = [], []
-        for f in sorted(self.dir.iterdir()):
-            if not _SHARD.match(f.name): continue
+        "Map dataset index -> row of the store (or -1 when missing)."
+        self.store.open()
+        self.rows = self.store.rows(self.keys)
+
+    def _convert(self):
+        "Rewrite the shards of an older vl2lite (float32 .npz, read whole into memory) as one memory-mapped segment, once."
+        old = sorted(f for f in self.dir.iterdir() if _OLD_SHARD.match(f.name))
+        if not old: return
+        keys, embs = [], []
+        for f in old:
             try:
                 with np.load(f, allow_pickle=False) as z: e, i = z['emb'], z['ids']
-                if e.shape[0] != len(i) or e.shape[1:] != (self.n_views, self.teacher.embed_dim): raise ValueError(f'shape {e.shape}')
-            except Exception as ex:
-                try: os.replace(f, f.with_name(f.name + '.bad'))   # moved aside: its images are encoded again by the next fill
-                except OSError: pass                                # another process moved it first
-                warnings.warn(f"unreadable cache shard {f} moved aside to {f.name}.bad ({ex}); its images will be encoded again"); continue
-            ids += [str(s) for s in i]; embs.append(e)
-        self.emb = torch.from_numpy(np.concatenate(embs)) if embs else torch.zeros(0, self.n_views, self.teacher.embed_dim)
-        row_of = {s: r for r, s in enumerate(ids)}
-        self.rows = torch.tensor([row_of.get(s, -1) for s in self.ids], dtype=torch.long)
+            except FileNotFoundError: continue   # converted by another process meanwhile
+            except Exception: continue           # unreadable: its images are encoded again
+            if e.shape[1:] != (self.n_views, self.teacher.embed_dim) or len(e) != len(i): continue
+            keys.append(identity_keys([str(s) for s in i])); embs.append(e)
+        if keys: self.store.add(np.concatenate(keys), np.concatenate(embs))
+        for f in old:
+            with contextlib.suppress(FileNotFoundError): os.replace(f, f.with_name(f.name + '.converted'))
+        for f in old:
+            with contextlib.suppress(FileNotFoundError): os.remove(f.with_name(f.name + '.converted'))
+        print(f"teacher cache {self.dir}: {sum(map(len, keys))} embeddings converted once to the memory-mapped {self.store.dtype} format",
+              file=sys.stderr)
 
     def missing(self, idxs=None) -> np.ndarray:
         "Dataset indices (of `idxs`, default all) with no valid entry."
-        idxs = np.arange(len(self.table)) if idxs is None else np.asarray(idxs)
-        return idxs[self.rows[torch.as_tensor(idxs, dtype=torch.long)].numpy() < 0]
-
-    def _write(self, idxs, embs):
-        if not len(idxs): return
-        f = self.dir/f'shard_{int(idxs[0]):07d}_{os.getpid()}{int.from_bytes(os.urandom(3), "big") % 10**6:06d}.npz'
-        tmp = f.with_name(f.name + '.tmp')
-        with open(tmp, 'wb') as fh: np.savez(fh, emb=np.ascontiguousarray(torch.cat(embs).numpy()), ids=np.array([self.ids[i] for i in idxs]))
-        os.replace(tmp, f)
+        idxs = np.arange(len(self.table)) if idxs is None else np.asarray(idxs, dtype=np.int64)
+        return idxs[self.rows[idxs] < 0]
 
     @torch.no_grad()
     def fill(self, idxs=None, show_progress: bool = True) -> 'TeacherCache':
         "Compute and store the embeddings of `idxs` (default: every image of the table) that are missing."
         todo = self.missing(idxs)
         if not len(todo): return self
+        new = []
         with keep_random():   # a fill draws no randomness that training would see (the views are seeded per image)
             ds = _Views([self.table.paths[i] for i in todo], [self.ids[i] for i in todo], self.teacher.preprocess, self.aug,
                         self.n_views, self.view_seed)
             nw = min(4, os.cpu_count() or 1) if self.num_workers is None else self.num_workers
-            dl = torch.utils.data.DataLoader(ds, batch_size=self.bs, num_workers=nw, shuffle=False)
+            dl = torch.utils.data.DataLoader(ds, batch_size=self.bs, num_workers=nw, shuffle=False,
+                                             pin_memory=self.teacher.device.type == 'cuda', persistent_workers=False)
             done, pend_idx, pend = 0, [], []
+            def flush():
+                if pend_idx: new.append(self.store.add(self.keys[pend_idx], torch.cat(pend).numpy(), pend_idx[0]))
             try:
                 for xb in progress(dl, f'teacher embeddings ({len(todo)} images, {self.n_views} view(s))', display=show_progress):
                     b, v = xb.shape[:2]
-                    e = self.teacher.encode_images(xb.flatten(0, 1)).cpu().view(b, v, -1)
+                    x = xb.flatten(0, 1)
+                    e = (self.teacher.encode_images(x) if self.precision == 'fp32' else self.teacher.encode_images(x, self.precision)).cpu().view(b, v, -1)
                     pend.append(e); pend_idx += list(todo[done:done+b]); done += b
-                    if len(pend_idx) >= self.shard_size:
-                        self._write(pend_idx, pend); pend_idx, pend = [], []
-            finally:  # an interruption keeps everything computed so far
-                self._write(pend_idx, pend)
+                    if len(pend_idx) >= self.shard_size: flush(); pend_idx, pend = [], []
+            finally:  # an interruption keeps everything computed so far, in one segment
+                flush()
+                self.store.merge(new)
+                if len(self.store.names) > MAX_SEGMENTS: self.store.merge()
                 self._load()
         return self
 
     def lookup(self, idxs, view: int | str = 0) -> torch.Tensor:
         "(B, d) float32 embeddings of dataset indices `idxs`; `view`: an int, 'random' (one stored view per item) or 'mean'."
-        idxs = torch.as_tensor(idxs, dtype=torch.long).cpu().as_subclass(torch.Tensor)
+        idxs = torch.as_tensor(idxs, dtype=torch.long).cpu().as_subclass(torch.Tensor).numpy()
         rows = self.rows[idxs]
         if (rows < 0).any():
             raise KeyError(f"{int((rows < 0).sum())} item(s) are not in the teacher cache (e.g. {self.table.paths[int(idxs[rows < 0][0])]}): call fill() first")
-        e = self.emb[rows]
+        e = torch.from_numpy(self.store.gather(rows)).float()
         if view == 'mean': return e.mean(1)
         if view == 'random': return e[torch.arange(len(rows)), torch.randint(self.n_views, (len(rows),))]
         return e[:, int(view)]
 
     def __repr__(self): return f'TeacherCache({self.teacher.name}, {int((self.rows >= 0).sum())}/{len(self.rows)} items, {self.dir})'
+
 
 # %% ../nbs/03_cache.ipynb #cd00539b
 class CachedTeacher:
@@ -207,7 +307,7 @@ def zero_shot_eval(teacher: Teacher, table: ImageTable, split: str = 'test', cla
 def _dir_size(d: Path) -> int: return sum(f.stat().st_size for f in d.rglob('*') if f.is_file())
 
 _CACHE_DIR = re.compile(r'^.+-[0-9a-f]{16}$')
-_CACHE_FILE = re.compile(r'^(meta\.json|meta\.tmp\d+|shard_\d+_\d+\.npz(\.tmp|\.bad)?)$')
+_CACHE_FILE = re.compile(r'^(meta\.json|meta\.tmp\d+|shard_\d+_\d+\.npz(\.tmp|\.bad|\.converted)?|seg_\d+_\d+\.(keys|emb)\.npy(\.tmp|\.bad)?)$')
 
 def cache_meta(d: Path) -> dict | None:
     "The settings a teacher cache folder `d` was made with, or None when `d` is not exactly a vl2lite teacher cache."
@@ -223,17 +323,18 @@ def cache_info(root: str | Path = '~/.cache/vl2lite/teacher', table: ImageTable 
     "One dict per teacher cache under `root`: folder, teacher, views, images, MB on disk (and `in_data`: images of `table` it holds)."
     root, out = Path(root).expanduser(), []
     if not root.is_dir(): return out
-    ids_of_table = {file_identity(p) for p in table.paths} if table is not None else None
+    keys_of_table = set(identity_keys(file_identities(table.paths)).tolist()) if table is not None else None
     for d in sorted(root.iterdir()):
         if (meta := cache_meta(d)) is None: continue
-        ids = set()
+        keys = set()
         for f in d.iterdir():
-            if not _SHARD.match(f.name): continue
             try:
-                with np.load(f, allow_pickle=False) as z: ids.update(str(s) for s in z['ids'])
+                if _SEG.match(f.name): keys.update(np.load(f, allow_pickle=False).tolist())
+                elif _OLD_SHARD.match(f.name):
+                    with np.load(f, allow_pickle=False) as z: keys.update(identity_keys([str(s) for s in z['ids']]).tolist())
             except Exception: pass
-        row = dict(folder=str(d), teacher=meta['teacher'], views=meta['n_views'], images=len(ids), mb=round(_dir_size(d) / 2**20, 1))
-        if ids_of_table is not None: row['in_data'] = len(ids & ids_of_table)
+        row = dict(folder=str(d), teacher=meta['teacher'], views=meta['n_views'], images=len(keys), mb=round(_dir_size(d) / 2**20, 1))
+        if keys_of_table is not None: row['in_data'] = len(keys & keys_of_table)
         out.append(row)
     return out
 

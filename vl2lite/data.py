@@ -6,7 +6,9 @@ Docs: https://vl2lite.github.io/vl2lite/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #b93d276e
 from __future__ import annotations
-import os, warnings
+import contextlib, hashlib, io, math, os, stat, warnings
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -21,16 +23,23 @@ from fastai.vision.data import ImageBlock
 from fastai.vision.augment import RandomResizedCrop, Resize, Flip
 from fastai.data.transforms import Normalize
 from fasttransform import Transform
-from fastai.vision.core import imagenet_stats
+from fastai.vision.core import imagenet_stats, TensorImage
+from fastai.data.transforms import IntToFloatTensor
+try:   # libjpeg-turbo through torchvision: measured 1.3x faster than Pillow's decoder on photo-sized JPEGs (benchmarks/scale.py)
+    from torchvision.io import decode_jpeg, ImageReadMode
+    warnings.filterwarnings('ignore', message='The image decoding and encoding capabilities of TorchVision', category=DeprecationWarning)
+except ImportError: decode_jpeg = None   # a torchvision without it: Pillow decodes every file
+from torchvision.transforms.v2 import functional as F2
 from fastai.callback.core import Callback
 from .core import progress
-from .runtime import open_rgb
+from .runtime import open_rgb, to_rgb
 
 
 # %% auto #0
-__all__ = ['CLOTHING_URL', 'CLOTHING_CLASSES', 'CLOTHING_NAMES', 'SPLIT_NAMES', 'data_dir', 'clothing_path', 'ImageTable',
-           'scan_folder', 'labelled_split', 'add_unlabelled', 'cycle_items', 'TensorItemIdx', 'batch_index',
-           'ItemIndex', 'load_small', 'OpenRGB', 'PreloadedImages', 'default_tfms', 'table_dls', 'items_dl']
+__all__ = ['CLOTHING_URL', 'CLOTHING_CLASSES', 'CLOTHING_NAMES', 'SPLIT_NAMES', 'VERIFIED', 'data_dir', 'clothing_path',
+           'file_identity', 'file_identities', 'identity_keys', 'ImageTable', 'scan_folder', 'labelled_split',
+           'add_unlabelled', 'cycle_items', 'TensorItemIdx', 'batch_index', 'ItemIndex', 'load_small', 'OpenRGB',
+           'PreloadedImages', 'ImagePath', 'DecodeResizedCrop', 'default_tfms', 'table_dls', 'items_dl']
 
 # %% ../nbs/01_data.ipynb #fbfbcbda
 CLOTHING_URL = 'https://github.com/alexeygrigorev/clothing-dataset-small/archive/refs/heads/master.zip'
@@ -75,6 +84,30 @@ def clothing_path(download: bool = True, cache_dir: str | Path = '~/.vl2lite') -
 # %% ../nbs/01_data.ipynb #651dee88
 SPLIT_NAMES = {'train': 'train', 'validation': 'valid', 'valid': 'valid', 'val': 'valid', 'test': 'test'}
 
+def file_identity(path, mode: str = 'stat') -> str:
+    "Identity of an image file: 'stat' = absolute path, size and mtime; 'content' = sha1 of the bytes."
+    p = Path(path).resolve()
+    if mode == 'content': return 'sha1:' + hashlib.sha1(p.read_bytes()).hexdigest()
+    st = p.stat()
+    return f'{p}|{st.st_size}|{st.st_mtime_ns}'
+
+def file_identities(paths, mode: str = 'stat') -> list:
+    "`file_identity` of every path, each folder resolved once (a million files in seconds)."
+    if mode == 'content': return [file_identity(p, mode) for p in paths]
+    real, out = {}, []
+    for p in paths:
+        d, name = os.path.split(os.fspath(p))
+        r = real.get(d)
+        if r is None: r = real[d] = os.path.realpath(d or '.')
+        st = os.lstat(os.path.join(r, name))
+        if stat.S_ISLNK(st.st_mode): out.append(file_identity(p)); continue   # a link to an image: the image's identity
+        out.append(f'{r}{os.sep}{name}|{st.st_size}|{st.st_mtime_ns}')
+    return out
+
+def identity_keys(ids) -> np.ndarray:
+    "uint64 keys of identity strings (the first 8 bytes of their sha1): what the teacher cache's index and the verified-file memo store."
+    return np.frombuffer(b''.join(hashlib.sha1(s.encode()).digest()[:8] for s in ids), dtype='<u8').copy() if len(ids) else np.zeros(0, '<u8')
+
 def _verify_image(fn) -> str | None:
     "None if `fn` decodes, else the reason it does not."
     try:
@@ -115,9 +148,27 @@ class ImageTable:
 def _class_images(folder: Path):
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in image_extensions)
 
+VERIFIED = '~/.cache/vl2lite/verified'   # keys of the files that decoded, by dataset root: a later scan decodes only new or changed files
+
+def _memo(root) -> Path: return Path(VERIFIED).expanduser()/f"{hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:16]}.npy"
+
 def _readable(paths, root, on_bad: str = 'warn') -> list:
-    "Positions of the `paths` that decode; the others are named in a warning (or a ValueError for `on_bad='raise'`)."
-    bad = [(p, r) for p, r in zip(paths, parallel(_verify_image, paths, n_workers=min(8, os.cpu_count() or 1))) if r]
+    """Positions of the `paths` that decode; the others are named in a warning (or a ValueError for `on_bad='raise'`).
+    Files that decoded before (same path, size and mtime, remembered under `VERIFIED`) are not decoded again; the
+    others are decoded in threads (Pillow releases the GIL while it decodes)."""
+    keys, memo = identity_keys(file_identities(paths)), _memo(root)
+    try: known = np.load(memo)
+    except Exception: known = np.zeros(0, '<u8')
+    todo = np.flatnonzero(~np.isin(keys, known))
+    with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as ex:
+        res = list(progress(ex.map(_verify_image, [paths[i] for i in todo], chunksize=64), f'checking {len(todo)} images',
+                            total=len(todo), display=len(todo) > 5000))
+    bad = [(paths[i], r) for i, r in zip(todo, res) if r]
+    good = np.union1d(known, keys[todo[[r is None for r in res]]]) if len(todo) else known
+    if len(good) > len(known):
+        with contextlib.suppress(OSError):   # a read-only home only means checking again next time
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            tmp = memo.with_name(f'{memo.stem}.{os.getpid()}.tmp.npy'); np.save(tmp, good); os.replace(tmp, memo)
     if bad:
         msg = f"{len(bad)} unreadable image(s) under {root}:\n" + '\n'.join(f'  {p}: {r}' for p, r in bad[:20])
         if on_bad == 'raise': raise ValueError(msg)
@@ -247,17 +298,94 @@ class PreloadedImages(OpenRGB):
     def __init__(self, paths, short: int = 192, show_progress: bool = True):
         self.short = short
         paths = list(dict.fromkeys(str(p) for p in paths))   # each image once (cycled labelled sets repeat them)
-        it = progress(paths, f'decoding {len(paths)} images at {short} px') if show_progress else paths
-        self.mem = {p: load_small(p, short) for p in it}
+        with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as ex:   # Pillow releases the GIL while it decodes and resizes
+            ims = ex.map(lambda p: load_small(p, short), paths, chunksize=16)
+            self.mem = dict(zip(paths, progress(ims, f'decoding {len(paths)} images at {short} px', total=len(paths), display=show_progress)))
     def __call__(self, p):
         im = self.mem.get(str(p))
         return super().__call__(p) if im is None else im.copy()
     def __getstate__(self): return {'short': self.short, 'mem': {}}   # an exported learner carries no images
 
+# %% ../nbs/01_data.ipynb #b9faa72f
+class ImagePath(Transform):
+    "The getter of the fused pipeline: a path (or its string) stays a path for `DecodeResizedCrop` to decode; a decoded image passes."
+    def __init__(self):
+        super().__init__()
+        self.input_types = (Path, str, Image.Image)   # the items fastai's test_dl and predict accept
+    def encodes(self, p: str): return Path(p)
+
+def _oriented(im: Image.Image) -> tuple:
+    "(width, height) of a lazily opened image after its EXIF orientation."
+    w, h = im.size
+    return (h, w) if im.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
+
+class DecodeResizedCrop(RandomResizedCrop):
+    """fastai's `RandomResizedCrop` (the same random crops, the same squished centre crop for validation) fused with
+    decoding: a path becomes a uint8 `TensorImage` of the final size in one step. For training, a JPEG is decoded by
+    torchvision's `decode_jpeg` (libjpeg-turbo, EXIF orientation applied), or at 1/2 to 1/8 scale by Pillow's draft mode
+    when the crop is at least twice the output, and resized by torchvision; other files go through `open_rgb`. Validation
+    and test images, and images already decoded (`PreloadedImages`), go through Pillow exactly as fastai's transform does
+    (and as the torch-free runtime does, so an exported student's predictions equal the learner's)."""
+    order = 1
+    def before_call(self, b, split_idx):
+        x = b[0] if isinstance(b, tuple) else b
+        self._data, self._im, self._valid = None, None, bool(split_idx)
+        if isinstance(x, (str, Path)):
+            self._path = x
+            try:
+                self._data = Path(x).read_bytes()
+                self._im = Image.open(io.BytesIO(self._data))
+                size = _oriented(self._im)
+            except Exception as e: raise OSError(f"cannot read the image {x}: {type(e).__name__}: {e}") from None
+        else: size = x.size
+        super().before_call(SimpleNamespace(size=size), split_idx)
+
+    def _decode(self):
+        "(uint8 CHW tensor, scale of its pixels relative to the oriented image) of the image read by `before_call`."
+        im, (w, h), (cw, ch) = self._im, self.orig_sz, self.cp_size
+        k = min(cw / self.final_size[0], ch / self.final_size[1])
+        try:
+            if im.format == 'JPEG' and k >= 2:
+                im.draft('RGB', (math.ceil(im.size[0] / k), math.ceil(im.size[1] / k)))
+            elif im.format == 'JPEG' and im.mode in ('RGB', 'L') and decode_jpeg is not None:
+                x = decode_jpeg(torch.frombuffer(bytearray(self._data), dtype=torch.uint8), mode=ImageReadMode.RGB, apply_exif_orientation=True)
+                if tuple(x.shape[1:]) == (h, w): return x, 1.
+            rgb = to_rgb(im)
+        except Exception as e: raise OSError(f"cannot decode the image {self._path}: {type(e).__name__}: {e}") from None
+        return torch.from_numpy(np.array(rgb)).permute(2, 0, 1), rgb.size[0] / w
+
+    def encodes(self, x: str | Path):
+        with self._im:
+            if self._valid:
+                try: im = to_rgb(self._im)
+                except Exception as e: raise OSError(f"cannot decode the image {self._path}: {type(e).__name__}: {e}") from None
+                return self._pil(im)
+            return self._crop(*self._decode())
+    def encodes(self, x: Image.Image): return self._pil(to_rgb(x))
+
+    def _pil(self, im: Image.Image) -> TensorImage:
+        "fastai's crop, resize and validation centre crop, in Pillow."
+        (l, t), (cw, ch) = self.tl, self.cp_size
+        if (l, t, cw, ch) != (0, 0, *im.size): im = im.crop((l, t, l + cw, t + ch))
+        im = im.resize(self.final_size, self.mode)
+        if self.final_size != self.size:
+            (W, H), (w, h) = self.final_size, self.size
+            l, t = (W - w) // 2, (H - h) // 2
+            im = im.crop((l, t, l + w, t + h))
+        return TensorImage(torch.from_numpy(np.array(im)).permute(2, 0, 1))
+
+    def _crop(self, t, s):
+        (l, tp), (cw, ch), (fw, fh) = self.tl, self.cp_size, self.final_size
+        l, tp, cw, ch = (int(round(v * s)) for v in (l, tp, cw, ch))
+        out = F2.resized_crop(t, tp, l, max(1, ch), max(1, cw), [fh, fw], antialias=True)
+        if self.final_size != self.size: out = F2.center_crop(out, [self.size[1], self.size[0]])
+        return TensorImage(out)
+
+
 # %% ../nbs/01_data.ipynb #0fb60b33
 def default_tfms(size: int = 128, min_scale: float = 0.35, stats=imagenet_stats, flip: bool = True):
     "(item_tfms, batch_tfms): random-resized crops and flips for training, a centre crop for validation, `stats` normalisation."
-    return [RandomResizedCrop(size, min_scale=min_scale)], ([Flip()] if flip else []) + [Normalize.from_stats(*stats)]
+    return [DecodeResizedCrop(size, min_scale=min_scale)], ([Flip()] if flip else []) + [Normalize.from_stats(*stats)]
 
 def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, valid_idx=None,
               item_tfms=None, batch_tfms=None, stats=imagenet_stats, with_index: bool = True,
@@ -265,8 +393,9 @@ def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, 
     """fastai DataLoaders over `table` (train/valid by default, or any index arrays), batches `((x, idx), y)`.
     Images without a label are refused unless `unlabelled_ok` (their targets are then a placeholder, never to be used).
     `stats` is the student's normalisation; `preload` keeps the training and validation images decoded in
-    memory (`PreloadedImages`, short side `preload` px, or 1.5 x `size` for `True`); `kwargs` go to
-    `DataBlock.dataloaders` (num_workers, device, ...)."""
+    memory (`PreloadedImages`, short side `preload` px, or 1.5 x `size` for `True`), else the DataLoader's workers
+    decode them (in `DecodeResizedCrop` when the item transforms hold one, as the default ones do); `kwargs` go to `DataBlock.dataloaders`
+    (num_workers, device, ...)."""
     train_idx = table.idxs('train') if train_idx is None else np.asarray(train_idx)
     valid_idx = table.idxs('valid') if valid_idx is None else np.asarray(valid_idx)
     if not len(train_idx): raise ValueError("no training items")
@@ -274,9 +403,10 @@ def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, 
         raise ValueError("these items include images without a label (split 'unlabelled')")
     it, bt = default_tfms(size, stats=stats)
     item_tfms, batch_tfms = (it if item_tfms is None else item_tfms), (bt if batch_tfms is None else batch_tfms)
+    fused = any(isinstance(t, DecodeResizedCrop) for t in listify(item_tfms))   # it decodes: the getter hands it paths (or preloaded images)
     items = [table.paths[i] for i in np.concatenate([train_idx, valid_idx])]
-    blocks, getters = [ImageBlock], [None]
-    getters[0] = PreloadedImages(items, int(1.5 * size) if preload is True else int(preload)) if preload else OpenRGB()
+    blocks = [TransformBlock(batch_tfms=IntToFloatTensor) if fused else ImageBlock]
+    getters = [PreloadedImages(items, int(1.5 * size) if preload is True else int(preload)) if preload else ImagePath() if fused else OpenRGB()]
     if with_index: blocks.append(TransformBlock(type_tfms=_IndexOf(table.paths))); getters.append(None)
     blocks.append(CategoryBlock(vocab=table.vocab)); getters.append(_LabelOf(table.paths, table.labels, table.vocab[0]))
     n_tr = len(train_idx)

@@ -383,7 +383,9 @@ def _setup(m, table, job: dict, run: dict, opts, pre) -> tuple:
     table, ttable, train_idx, unlab_idx = _split(ttable, table, job, run['on_bad'])
     seed_everything(job['seed'])
     settings = job_settings(job, run, len(table.paths), pre)
-    s = DistillSetup(table, tch, TeacherCache(tch, table, root=run['cache_dir']), job['student'], job['method'], pr['classnames'],
+    fill_workers = None if run['num_workers'] in (None, 'auto') else int(run['num_workers'])   # the fill decodes in workers even when training preloads
+    cache = TeacherCache(tch, table, root=run['cache_dir'], num_workers=fill_workers, precision=settings.precision)
+    s = DistillSetup(table, tch, cache, job['student'], job['method'], pr['classnames'],
                      pr['templates'], settings, ttable, train_idx, unlab_idx, Path(run['out']), opts, split)
     return s, pr, m.build(s)
 

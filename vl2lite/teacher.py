@@ -54,10 +54,12 @@ class Teacher(nn.Module):
         return p.device if p is not None else torch.device('cpu')
 
     @torch.no_grad()
-    def encode_images(self, x: torch.Tensor) -> torch.Tensor:
-        "Embeddings (B, embed_dim), float32, of a batch already in the teacher's input space (`preprocess`/`prepare`)."
+    def encode_images(self, x: torch.Tensor, precision: str = 'fp32') -> torch.Tensor:
+        """Embeddings (B, embed_dim), float32, of a batch already in the teacher's input space (`preprocess`/`prepare`);
+        `precision` 'bf16' / 'fp16' runs the tower under autocast (a cache fill on a GPU), 'fp32' never does."""
         x = x.to(self.device, torch.float32)
-        with torch.autocast(device_type=x.device.type, enabled=False):
+        amp = dict(bf16=torch.bfloat16, fp16=torch.float16).get(precision)
+        with torch.autocast(device_type=x.device.type, dtype=amp, enabled=amp is not None):
             return self._image_features(x).float()
 
     @torch.no_grad()
