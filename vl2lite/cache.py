@@ -50,7 +50,7 @@ def keep_random():
 class CacheStore:
     """Embeddings on disk by key: segments of a `.keys.npy` (uint64) and an `.emb.npy` (N, views, dim) file, the
     embeddings memory-mapped (the processes of one machine share one copy through the page cache)."""
-    def __init__(self, folder, n_views: int, dim: int, dtype: str = 'float16'):
+    def __init__(self, folder, n_views: int, dim: int, dtype: str = 'float32'):
         self.dir, self.n_views, self.dim, self.dtype = Path(folder), n_views, dim, np.dtype(dtype)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.open()
@@ -143,7 +143,7 @@ class TeacherCache:
     "Teacher image embeddings of an `ImageTable`'s images, on disk, looked up by dataset index."
     def __init__(self, teacher: Teacher, table: ImageTable, root: str | Path = '~/.cache/vl2lite/teacher',
                  n_views: int = 1, view_seed: int = 0, min_scale: float = 0.35, identity: str = 'stat',
-                 shard_size: int = 256, bs: int = 32, num_workers: int | None = None, dtype: str = 'float16',
+                 shard_size: int = 256, bs: int = 32, num_workers: int | None = None, dtype: str = 'float32',
                  precision: str = 'fp32'):
         if n_views < 1: raise ValueError("n_views must be >= 1")
         self._kwargs = dict(root=root, n_views=n_views, view_seed=view_seed, min_scale=min_scale, identity=identity,
