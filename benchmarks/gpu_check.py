@@ -1,10 +1,10 @@
 """What vl2lite costs on a GPU: teacher images/s in the cache fill, student images/s for CE and each method, GPU memory,
 and the ratio to the same student trained by a plain timm/PyTorch loop on the same files.
 
-    python benchmarks/gpu_check.py --data FOLDER [--device cuda] [--steps 200] [--bs 128] [--out results/gpu_check.json]
+    python benchmarks/gpu_check.py --data FOLDER [--device cuda] [--steps 200] [--bs 128] [--teacher ViT-B-32] [--size 224] [--out results/gpu_check.json]
 
 Run by benchmarks/gpu_check.sh (which installs and makes the synthetic folder). Teacher: open_clip ViT-B-32 with random
-weights (the compute of the real one); student: ResNet-18 (random), 224 px, bf16 autocast on CUDA (fp32 on CPU),
+weights (the compute of the real one); student: ResNet-18 (random), 224 px (`--size`), bf16 autocast on CUDA (fp32 on CPU),
 DataLoader workers = min(8, cores). Each method runs through `vl2lite.run.distill` (what the command line calls) for
 `--steps` training steps after 10 warm-up steps, 10% of the training images labelled (DHO learns from the rest too); images/s = images a step / median seconds a step. The plain loop reads
 the same files with torchvision's PIL transforms (RandomResizedCrop, flip, normalise), the same batch, optimiser
@@ -37,12 +37,12 @@ class Steps:
         return _Steps()
 
 
-def plain_loop(data, device, bs, steps, warm, workers, amp):
+def plain_loop(data, device, bs, steps, warm, workers, amp, size=224):
     "Images/s of ResNet-18 trained by a plain PyTorch loop (torchvision PIL transforms, AdamW, CE, autocast)."
     import timm
     import torchvision.transforms as T
     from torchvision.datasets import ImageFolder
-    tf = T.Compose([T.RandomResizedCrop(224, scale=(0.35, 1)), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+    tf = T.Compose([T.RandomResizedCrop(size, scale=(0.35, 1)), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
     ds = ImageFolder(Path(data)/'train', tf)
     dl = torch.utils.data.DataLoader(ds, batch_size=bs, shuffle=True, num_workers=workers, pin_memory=device.type == 'cuda',
                                      drop_last=True, persistent_workers=workers > 0)
@@ -70,6 +70,7 @@ def main():
     ap.add_argument('--warm', type=int, default=10)
     ap.add_argument('--bs', type=int, default=128)
     ap.add_argument('--teacher', default='ViT-B-32', help='open_clip architecture (random weights)')
+    ap.add_argument('--size', type=int, default=224, help="the student's image size")
     ap.add_argument('--methods', nargs='+', default=list(METHODS))
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'gpu_check.json'))
     a = ap.parse_args()
@@ -83,7 +84,7 @@ def main():
     amp, precision = cuda and torch.cuda.is_bf16_supported(), 'bf16' if cuda and torch.cuda.is_bf16_supported() else 'fp32'
     workers = min(8, os.cpu_count() or 1)
     res = dict(device=torch.cuda.get_device_name(0) if cuda else 'cpu', torch=torch.__version__, teacher=f'open_clip {a.teacher} (random)',
-               student='resnet18 (random)', size=224, bs=a.bs, steps=a.steps, precision=precision, workers=workers)
+               student='resnet18 (random)', size=a.size, bs=a.bs, steps=a.steps, precision=precision, workers=workers)
     cache_dir = tempfile.mkdtemp(prefix='vl2lite_gpu_cache_')
     table = scan_folder(a.data, verify=False)
     seed_everything(0)   # the same random teacher as `distill` loads below (it seeds with the job's seed first)
@@ -100,7 +101,7 @@ def main():
         if cuda: torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()
         st = Steps(a.steps, a.warm)
         with tempfile.TemporaryDirectory() as out:
-            try: distill(data=a.data, teacher=f'openclip:{a.teacher}', student='resnet18', method=m, pretrained='no', size=224, bs=a.bs,
+            try: distill(data=a.data, teacher=f'openclip:{a.teacher}', student='resnet18', method=m, pretrained='no', size=a.size, bs=a.bs,
                     epochs=1000, fraction=0.1, templates=('simple',), out=out, cache_dir=cache_dir, device=a.device,
                     precision=precision, num_workers=workers, channels_last=cuda, report=False, show_progress=False, cbs=[st])
             except FileNotFoundError:   # stopped inside the first epoch: no best epoch to load back, and nothing more to measure
@@ -109,7 +110,7 @@ def main():
         res['methods'][m] = dict(img_s=round(st.images / sec, 1), s_per_step=round(sec, 4), images_per_step=st.images,
                                  gpu_mem_gb=round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None)
         print(m, res['methods'][m], flush=True)
-    res['plain_loop_img_s'] = round(plain_loop(a.data, device, a.bs, a.steps, a.warm, workers, amp), 1)
+    res['plain_loop_img_s'] = round(plain_loop(a.data, device, a.bs, a.steps, a.warm, workers, amp, a.size), 1)
     for m, r in res['methods'].items(): r['x_plain_loop'] = round(r['img_s'] / res['plain_loop_img_s'], 3)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(res, indent=1))

@@ -16,8 +16,10 @@ shared page divided among the processes that map it, which is what the run takes
 their RSS, an upper bound that counts shared pages once per process). Step costs are
 medians over `--steps` timed steps after 5 warm-up steps, `--repeats` times in a rotated order (mean ± sample std).
 Results: benchmarks/results/scale.jsonl (one row per measurement), scale.md, scale.png.
-The committed results were measured with the teacher cache stored in float16 (the default then; float32 now, which
-doubles the cache's disk and page-cache size and leaves the rest of what is measured here as it is).
+The committed results of `run` were measured with the teacher cache stored in float16 (the default then; float32 now,
+which doubles the cache's disk and page-cache size and leaves the rest of what is measured here as it is), and before
+the last changes to the data pipeline (the path index, the dispatch and the workers' plain image tensors), which
+`pipeline` was re-run for.
 """
 import argparse, contextlib, json, os, subprocess, sys, threading, time, warnings
 from pathlib import Path
@@ -229,20 +231,45 @@ def cmd_make(a):
         if n != max(SIZES): subset(big, folder(a, n), n)
 
 
+def _tfm_rate(paths):
+    "Images/s of vl2lite's training transform alone (no DataLoader) over `paths`, in this process, one torch thread."
+    import torch
+    from vl2lite.data import DecodeResizedCrop
+    torch.set_num_threads(1)
+    tfm, t0 = DecodeResizedCrop(224, min_scale=0.35), time.perf_counter()
+    for p in paths: tfm(p, split_idx=0)
+    return len(paths) / (time.perf_counter() - t0)
+
+
+def ceiling(paths, procs: int) -> float:
+    "Images/s of `procs` processes each running the transform alone over `paths`: what the cores give without a DataLoader."
+    import multiprocessing as mp
+    with mp.get_context('fork').Pool(procs) as pool: return sum(pool.map(_tfm_rate, [paths] * procs))
+
+
 def cmd_pipeline(a):
-    "Images/s of the item pipeline (read, decode, crop, resize, collate; no batch transforms) at 224 px, 0/1/2 workers."
+    """Images/s of the item pipeline (read, decode, crop, resize, collate) at 224 px with 0/1/2 DataLoader workers: fastai's
+    `ImageBlock` + `RandomResizedCrop` against vl2lite's `table_dls`, over the first `--pipeline-images` training images
+    of the 10k folder (read once before, so that they are in the page cache) after one warm-up batch. The batch transforms are removed from both (on a GPU they run there, after
+    the transfer), and the main process keeps one torch thread, as each worker has: with 0 workers the pipeline then
+    runs on one core, and the 2-worker figure says how the work spreads over two. The ceiling: the same transform run
+    without a DataLoader by one process and by two at once (no batches, no inter-process transfer): what two cores
+    give to two processes on this machine."""
     import torch
     from fastai.data.block import DataBlock, CategoryBlock
     from fastai.data.transforms import IndexSplitter, parent_label
     from fastai.vision.data import ImageBlock
     from fastai.vision.augment import RandomResizedCrop
+    from fasttransform import Pipeline
     from vl2lite.data import scan_folder, table_dls
-    torch.set_num_threads(a.threads)
-    table = scan_folder(folder(a, 1000), verify=False)
-    tr = table.idxs('train')
+    torch.set_num_threads(1)
+    table = scan_folder(folder(a, 10000), verify=False)
+    tr = table.idxs('train')[:a.pipeline_images]
     paths = [table.paths[i] for i in tr]
+    for p in paths: Path(p).read_bytes()   # into the page cache: disk reads are not what is measured
 
     def rate(dl):
+        dl.after_batch = Pipeline([])
         it, n = iter(dl), 0
         next(it); t0 = time.perf_counter()
         for xb in it: n += len(xb[0])
@@ -253,7 +280,9 @@ def cmd_pipeline(a):
                            splitter=IndexSplitter([len(paths) - 1])).dataloaders(paths, bs=32, num_workers=w, device='cpu')
             ours = table_dls(table, size=224, bs=32, train_idx=tr, num_workers=w, device='cpu', batch_tfms=[])
             save(dict(what='pipeline', workers=w, repeat=r, fastai_img_s=round(rate(fa.train), 1), vl2lite_img_s=round(rate(ours.train), 1),
-                      threads=a.threads))
+                      threads=1, images=len(tr)))
+        save(dict(what='pipeline_ceiling', repeat=r, images=len(tr), one_process_img_s=round(ceiling(paths, 1), 1),
+                  two_processes_img_s=round(ceiling(paths, 2), 1)))
 
 
 def cmd_run(a):
@@ -315,6 +344,7 @@ def main():
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--threads', type=int, default=os.cpu_count() or 1)
     ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--pipeline-images', type=int, default=2000)
     ap.add_argument('--n1m', type=int, default=1_000_000)
     a = ap.parse_args()
     sys.path.insert(0, str(HERE))

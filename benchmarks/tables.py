@@ -175,14 +175,19 @@ def scale_series() -> dict:
 
 
 def scale_pipeline():
-    "Images/s of the item pipeline at 224 px, fastai's ImageBlock + RandomResizedCrop against vl2lite's, by DataLoader workers."
-    rows = [r for r in _scale_rows() if r['what'] == 'pipeline']
+    """Images/s of the item pipeline at 224 px, fastai's ImageBlock + RandomResizedCrop against vl2lite's, by DataLoader workers;
+    then vl2lite's transform alone in one process and in two at once (the ceiling of two cores, no DataLoader)."""
+    rows = [r for r in _scale_rows() if r['what'] == 'pipeline' and 'images' in r]   # the protocol of scale.py's cmd_pipeline
     zero = {r['repeat']: r for r in rows if r['workers'] == 0}
+    ceil = [r for r in _scale_rows() if r['what'] == 'pipeline_ceiling']
     return md(['DataLoader workers', "fastai's ImageBlock (images/s)", 'vl2lite (images/s)', 'vl2lite / fastai', 'vl2lite / vl2lite with 0 workers'],
               [[w, mean_std([r['fastai_img_s'] for r in pr], 0), mean_std([r['vl2lite_img_s'] for r in pr], 0),
                 mean_std([r['vl2lite_img_s'] / r['fastai_img_s'] for r in pr], 2),
                 mean_std([r['vl2lite_img_s'] / zero[r['repeat']]['vl2lite_img_s'] for r in pr], 2)]
-               for w in (0, 1, 2) if (pr := [r for r in rows if r['workers'] == w])])
+               for w in (0, 1, 2) if (pr := [r for r in rows if r['workers'] == w])] +
+              ([['transform alone, 1 process', '', mean_std([r['one_process_img_s'] for r in ceil], 0), '', '1.00 ± 0.00'],
+                ['transform alone, 2 processes', '', mean_std([r['two_processes_img_s'] for r in ceil], 0), '',
+                 mean_std([r['two_processes_img_s'] / r['one_process_img_s'] for r in ceil], 2)]] if ceil else []))
 
 
 def scale_cache():

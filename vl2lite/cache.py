@@ -163,10 +163,14 @@ class TeacherCache:
         if not meta.exists():
             tmp = meta.with_suffix(f'.tmp{os.getpid()}'); tmp.write_text(json.dumps(desc, indent=1)); os.replace(tmp, meta)
         self.store = CacheStore(self.dir, n_views, teacher.embed_dim, dtype)
-        self.ids = file_identities(table.paths, identity)
-        self.keys = identity_keys(self.ids)
+        self.keys = identity_keys(file_identities(table.paths, identity))   # 8 bytes an image; the strings are not kept
         self._convert()
         self._load()
+
+    @property
+    def ids(self) -> list:
+        "The file identity of every image of the table (computed when asked: a million strings are not kept)."
+        return file_identities(self.table.paths, self.identity)
 
     def for_table(self, table: ImageTable) -> TeacherCache:
         "The same cache (teacher, settings, stored embeddings) indexed by another table, e.g. one with unlabelled images added."
@@ -209,7 +213,8 @@ class TeacherCache:
         if not len(todo): return self
         new = []
         with keep_random():   # a fill draws no randomness that training would see (the views are seeded per image)
-            ds = _Views([self.table.paths[i] for i in todo], [self.ids[i] for i in todo], self.teacher.preprocess, self.aug,
+            paths = [self.table.paths[i] for i in todo]
+            ds = _Views(paths, file_identities(paths, self.identity), self.teacher.preprocess, self.aug,
                         self.n_views, self.view_seed)
             nw = min(4, os.cpu_count() or 1) if self.num_workers is None else self.num_workers
             dl = torch.utils.data.DataLoader(ds, batch_size=self.bs, num_workers=nw, shuffle=False,

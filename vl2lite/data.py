@@ -18,13 +18,14 @@ from fastcore.basics import listify
 from fastcore.parallel import parallel
 from fastai.data.block import DataBlock, CategoryBlock, TransformBlock
 from fastai.data.transforms import IndexSplitter, image_extensions
-from fastai.torch_core import TensorBase
+from fastai.torch_core import TensorBase, retain_types
+from fastcore.xtras import is_listy
 from fastai.vision.data import ImageBlock
 from fastai.vision.augment import RandomResizedCrop, Resize, Flip
 from fastai.data.transforms import Normalize
 from fasttransform import Transform
 from fastai.vision.core import imagenet_stats, TensorImage
-from fastai.data.transforms import IntToFloatTensor
+from fastai.data.transforms import IntToFloatTensor, ToTensor
 try:   # libjpeg-turbo through torchvision: measured 1.3x faster than Pillow's decoder on photo-sized JPEGs (benchmarks/scale.py)
     from torchvision.io import decode_jpeg, ImageReadMode
     warnings.filterwarnings('ignore', message='The image decoding and encoding capabilities of TorchVision', category=DeprecationWarning)
@@ -38,8 +39,8 @@ from .runtime import open_rgb, to_rgb
 # %% auto #0
 __all__ = ['CLOTHING_URL', 'CLOTHING_CLASSES', 'CLOTHING_NAMES', 'SPLIT_NAMES', 'VERIFIED', 'data_dir', 'clothing_path',
            'file_identity', 'file_identities', 'identity_keys', 'ImageTable', 'scan_folder', 'labelled_split',
-           'add_unlabelled', 'cycle_items', 'TensorItemIdx', 'batch_index', 'ItemIndex', 'load_small', 'OpenRGB',
-           'PreloadedImages', 'ImagePath', 'DecodeResizedCrop', 'default_tfms', 'table_dls', 'items_dl']
+           'add_unlabelled', 'cycle_items', 'TensorItemIdx', 'PathIndex', 'batch_index', 'ItemIndex', 'load_small',
+           'OpenRGB', 'PreloadedImages', 'ImagePath', 'DecodeResizedCrop', 'default_tfms', 'table_dls', 'items_dl']
 
 # %% ../nbs/01_data.ipynb #fbfbcbda
 CLOTHING_URL = 'https://github.com/alexeygrigorev/clothing-dataset-small/archive/refs/heads/master.zip'
@@ -259,18 +260,44 @@ class TensorItemIdx(TensorBase):
     "Dataset indices of a batch's items."
     def show(self, ctx=None, **kwargs): return ctx
 
+class PathIndex:
+    """The dataset index of a path string (-1 when absent), from sorted 8-byte keys of the paths: 16 bytes an image
+    in one array, where a dict of the path strings would cost some 200 bytes an image in every DataLoader worker."""
+    def __init__(self, paths):
+        paths = [str(p) for p in paths]
+        keys = identity_keys(paths)
+        self.order = np.argsort(keys, kind='stable')   # equal paths: the last index wins, as in a dict
+        self.keys = keys[self.order]
+        same = np.flatnonzero(self.keys[1:] == self.keys[:-1])
+        self.exact = {paths[i]: int(i) for j in same for i in self.order[[j, j + 1]]} if len(same) else {}   # 8-byte collisions: by the string
+    def __len__(self): return len(self.keys)
+    def __call__(self, p) -> int:
+        p = str(p)
+        if p in self.exact: return self.exact[p]
+        k = identity_keys([p])[0]
+        j = int(np.searchsorted(self.keys, k, side='right')) - 1
+        return int(self.order[j]) if j >= 0 and self.keys[j] == k else -1
+
 class _IndexOf(Transform):
     "Map an image path to its dataset index, -1 for an image not in the table (picklable, for `learn.export`)."
-    def __init__(self, paths):
+    def __init__(self, index: PathIndex):
         super().__init__()
-        self.o2i = {str(p): i for i, p in enumerate(paths)}
+        self.index = index
         self.input_types = (Path, str)   # the items fastai's test_dl and predict accept
-    def encodes(self, p: Path | str): return TensorItemIdx(torch.tensor(self.o2i.get(str(p), -1)))
+    def encodes(self, p: Path | str):
+        o2i = getattr(self, 'o2i', None)   # a learner exported by vl2lite 0.1 holds a dict
+        return TensorItemIdx(torch.tensor(self.index(p) if o2i is None else o2i.get(str(p), -1)))
 
 class _LabelOf:
-    "Map an image path to its label; unlabelled images get `fill` (their targets are never used)."
-    def __init__(self, paths, labels, fill=None): self.o2l = {str(p): fill if l is None else l for p, l in zip(paths, labels)}
-    def __call__(self, p): return self.o2l[str(p)]
+    "Map an image path of the table to its label; unlabelled images get `fill` (their targets are never used)."
+    def __init__(self, index: PathIndex, labels, vocab, fill=None):
+        self.index, self.vocab = index, list(vocab)
+        o2i = {c: i for i, c in enumerate(self.vocab)}
+        self.codes = np.array([o2i[fill if l is None else l] for l in labels], dtype=np.int32)
+    def __call__(self, p):
+        i = self.index(p)
+        if i < 0: raise KeyError(f"{p} is not an image of this table")
+        return self.vocab[self.codes[i]]
 
 def batch_index(xb):
     "The dataset indices in a batch's inputs `xb`, or None."
@@ -280,6 +307,7 @@ class ItemIndex(Callback):
     "Put the batch's dataset indices in `learn.item_idx` (None when the batch has none)."
     order = -50
     def before_batch(self): self.learn.item_idx = batch_index(self.xb)
+
 
 # %% ../nbs/01_data.ipynb #989f1494
 def load_small(path, short: int) -> Image.Image:
@@ -313,6 +341,7 @@ class ImagePath(Transform):
         super().__init__()
         self.input_types = (Path, str, Image.Image)   # the items fastai's test_dl and predict accept
     def encodes(self, p: str): return Path(p)
+    def encodes(self, p: Path | Image.Image): return p   # declared, so fastai's dispatch caches it rather than searching every item
 
 def _oriented(im: Image.Image) -> tuple:
     "(width, height) of a lazily opened image after its EXIF orientation."
@@ -362,6 +391,7 @@ class DecodeResizedCrop(RandomResizedCrop):
                 return self._pil(im)
             return self._crop(*self._decode())
     def encodes(self, x: Image.Image): return self._pil(to_rgb(x))
+    def encodes(self, x: TensorBase): return x   # the index and the label pass; declared so that the dispatch is cached per type
 
     def _pil(self, im: Image.Image) -> TensorImage:
         "fastai's crop, resize and validation centre crop, in Pillow."
@@ -383,6 +413,21 @@ class DecodeResizedCrop(RandomResizedCrop):
 
 
 # %% ../nbs/01_data.ipynb #0fb60b33
+def _retain_plain_image(res, b):
+    """fastai's `DataLoader.retain`, then, in a DataLoader worker, the batch's images as a plain tensor: a fastai tensor subclass
+    costs its `__torch_function__` on the way to the training process (measured: a quarter of the images/s with 2 workers);
+    `_ImageType` gives the type back there."""
+    res = retain_types(res, b[0] if is_listy(b) else b)
+    if torch.utils.data.get_worker_info() is not None and isinstance(res, tuple) and res and type(res[0]) is TensorImage:
+        res = (res[0].as_subclass(torch.Tensor), *res[1:])
+    return res
+
+class _ImageType(Transform):
+    "First batch transform: the plain tensor a worker sent is the batch's images (the index and label keep their types)."
+    order = -100
+    def encodes(self, x: TensorBase): return x
+    def encodes(self, x: torch.Tensor): return TensorImage(x)
+
 def default_tfms(size: int = 128, min_scale: float = 0.35, stats=imagenet_stats, flip: bool = True):
     "(item_tfms, batch_tfms): random-resized crops and flips for training, a centre crop for validation, `stats` normalisation."
     return [DecodeResizedCrop(size, min_scale=min_scale)], ([Flip()] if flip else []) + [Normalize.from_stats(*stats)]
@@ -407,12 +452,15 @@ def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, 
     items = [table.paths[i] for i in np.concatenate([train_idx, valid_idx])]
     blocks = [TransformBlock(batch_tfms=IntToFloatTensor) if fused else ImageBlock]
     getters = [PreloadedImages(items, int(1.5 * size) if preload is True else int(preload)) if preload else ImagePath() if fused else OpenRGB()]
-    if with_index: blocks.append(TransformBlock(type_tfms=_IndexOf(table.paths))); getters.append(None)
-    blocks.append(CategoryBlock(vocab=table.vocab)); getters.append(_LabelOf(table.paths, table.labels, table.vocab[0]))
+    index = PathIndex(table.paths)
+    if with_index: blocks.append(TransformBlock(type_tfms=_IndexOf(index))); getters.append(None)
+    blocks.append(CategoryBlock(vocab=table.vocab)); getters.append(_LabelOf(index, table.labels, table.vocab, table.vocab[0]))
     n_tr = len(train_idx)
-    dblock = DataBlock(blocks=blocks, getters=getters, n_inp=len(blocks) - 1, item_tfms=item_tfms, batch_tfms=batch_tfms,
+    dblock = DataBlock(blocks=blocks, getters=getters, n_inp=len(blocks) - 1, item_tfms=item_tfms, batch_tfms=[_ImageType()] + listify(batch_tfms),
                        splitter=IndexSplitter(range(n_tr, len(items))))
-    dls = dblock.dataloaders(items, bs=bs, **kwargs)
+    dls = dblock.dataloaders(items, bs=bs, retain=_retain_plain_image, **kwargs)
+    if fused:   # DecodeResizedCrop gives tensors: DataBlock's ToTensor would only search each item for a method in vain
+        for dl in dls.loaders: dl.after_item.fs = dl.after_item.fs.filter(lambda t: not isinstance(t, ToTensor))
     dls.table, dls.norm_stats, dls.train_idx, dls.valid_idx = table, stats, train_idx, valid_idx
     return dls
 
