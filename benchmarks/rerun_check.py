@@ -14,8 +14,10 @@ the committed rows over seeds (or splits): how far the re-run moved, in units of
 `results/reruns/before_*.jsonl` hold the same commands run by the library before the latest change (the re-runs of
 the change before it, moved there), at the same --threads: where a re-run equals it, the change moved nothing, and the
 distance to the committed row is the environment's (torch's thread count orders CPU reductions differently, for one).
-The latest change stores the teacher cache in float16 (the committed rows read float32 embeddings) and decodes
-training images from disk in one fused step (these benchmarks keep images decoded in memory, which it leaves as they were).
+The re-runs were made with the teacher cache in float32 and training images decoded from disk in one fused step (these
+benchmarks keep images decoded in memory, which that leaves as it was). The changes after them (the path index, the
+dispatch of the item transforms, the workers' plain image tensors) move no value: the `none` rows of
+results/reruns/dho_perturbed.jsonl, DHO's row run by the code after them, equal the float32 re-runs seed by seed.
 """
 import json
 from pathlib import Path

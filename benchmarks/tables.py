@@ -239,8 +239,69 @@ def latency():
                 '' if x['file_mb'] is None else x['file_mb']] for x in r])
 
 
+
+def _audit_rows(what): return [r for r in jsonl('audit_clothing.jsonl') if r['what'] == what] if (RESULTS/'audit_clothing.jsonl').exists() else []
+
+
+def audit():
+    "vl2lite audit on the clothing set: validation accuracy of each (teacher, head) at each label fraction, and its cost."
+    rows = _audit_rows('audit')
+    if not rows: return []
+    fr = sorted({r['fraction'] for r in rows})
+    keys = list(dict.fromkeys((r['teacher'], r['head']) for r in rows))
+    get = lambda k, f: next((r for r in rows if (r['teacher'], r['head']) == k and r['fraction'] == f), None)
+    out = []
+    for k in keys:
+        r5 = get(k, 0.05) or get(k, fr[0])
+        out.append([k[0], k[1]] + [f"{get(k, f)['valid_acc']:.1f}" if get(k, f) else '' for f in fr] +
+                   [f"{r5['valid_mean_class_acc']:.1f}", f"{r5['ece']:.1f}", f"{r5['knn_acc']:.1f}", f"{r5['tower_params_m']:.2f}",
+                    f"{r5['images_per_s']:.0f}", f"{r5['fill_hours'] * 60:.1f}", f"{r5['cache_mb']:.1f}"])
+    return md(['teacher', 'head'] + [f'valid acc, {pct(f)} labels' for f in fr] +
+              ['mean per-class acc (5%)', 'ECE (5%)', 'k-NN acc (5%)', 'image tower (M params)', 'images/s', 'est. fill of the set (min)', 'cache (MB)'], out)
+
+
+def audit_rank():
+    "DHO from the best and the worst audited (teacher, head) at 5% labels: the students' test accuracy beside the audit's ranking."
+    rows = _audit_rows('rank')
+    if not rows: return []
+    out = []
+    for which in ('best', 'worst'):
+        rs = sorted([r for r in rows if r['which'] == which], key=lambda r: r['seed'])
+        if not rs: continue
+        out.append([which, rs[0]['teacher'], rs[0]['head'], f"{rs[0]['audit_valid_acc']:.1f}", ', '.join(f"{r['student_test_acc']:.1f}" for r in rs),
+                    mean_std([r['student_test_acc'] for r in rs]), mean_std([r['teacher_head_test_acc'] for r in rs])])
+    return md(['audit rank', 'teacher', 'head', 'audit: valid acc (seed 0)', 'DHO student: test acc per seed', 'mean ± sample std',
+               "the run's teacher head: test acc"], out)
+
+
+def audit_fill():
+    "The audit's estimate of a full cache fill against a measured one."
+    rows = _audit_rows('fill')
+    return md(['teacher', 'images', 'measured fill (s)', "audit's estimates (s, one per label fraction)", 'estimate / measured'],
+              [[r['teacher'], f"{r['images']:,}", f"{r['seconds']:.1f}", ', '.join(f'{e:.1f}' for e in r['estimates_s']),
+                ', '.join(f"{e / r['seconds']:.2f}" for e in r['estimates_s'])] for r in rows]) if rows else []
+
+
+def cache_perturbation():
+    "DHO's clothing row (test accuracy of the mix) with the cached teacher embeddings as stored, rounded to float16, or plus noise."
+    f = RESULTS/'reruns'/'dho_perturbed.jsonl'
+    if not f.exists(): return []
+    rows = jsonl('reruns/dho_perturbed.jsonl')
+    shift = json.loads((RESULTS/'reruns'/'dho_perturbed_teacher.json').read_text()) if (RESULTS/'reruns'/'dho_perturbed_teacher.json').exists() else {}
+    names = {'none': 'as stored (float32)', 'float16': 'rounded to float16'}
+    seeds = sorted({r['seed'] for r in rows})
+    out = []
+    for p in dict.fromkeys(r['perturbation'] for r in rows):
+        v = {r['seed']: 100 * r['test_acc'] for r in rows if r['perturbation'] == p}
+        name = names.get(p) or 'plus noise, std {1} (draw {0})'.format(*p[6:].split('@'))
+        sh = shift.get(p, {})
+        out.append([name, f"{sh['kl_t2_mean']:.1e}" if sh else '0', f"{sh['argmax_changed']} of {sh['images']:,}" if sh else '0'] +
+                   [f'{v[s]:.1f}' if s in v else '' for s in seeds] + [mean_std(v.values())])
+    return md(["cached teacher embeddings", "teacher's predictions: mean KL (T = 2)", 'argmax changed', *[f'seed {s}' for s in seeds], 'mean ± sample std'], out)
+
+
 TABLES = {f.__name__: f for f in (demo, demo_seeds, vl2lite, vl2lite_variants, dho, teacher_heads, dho_heads, kd_cost, ood, lgd, int8, latency,
-                                   scale, scale_pipeline, scale_cache)}
+                                   scale, scale_pipeline, scale_cache, audit, audit_rank, audit_fill, cache_perturbation)}
 
 
 # ---- paired differences quoted in the README's prose ----
@@ -266,6 +327,11 @@ def paired_differences() -> list:
     g = by_seed(jsonl('vl2lite_clothing.jsonl'), 'student', 'fraction', 'method')
     for (st, fr, m), v in sorted(g.items(), key=lambda kv: (list(LONG).index(kv[0][0]), -kv[0][1], kv[0][2])):
         if m != BASELINE and (st, fr, BASELINE) in g: out.append(f'- {st} {pct(fr)} {m} - {BASELINE}: {paired(v, g[(st, fr, BASELINE)])}')
+    rank = _audit_rows('rank')
+    if rank:
+        out += ['', '## Audit ranking check (results/audit_clothing.jsonl): DHO student from the best minus from the worst audited teacher', '']
+        v = {w: {r['seed']: r['student_test_acc'] for r in rank if r['which'] == w} for w in ('best', 'worst')}
+        out.append(f"- student test accuracy, best - worst: {paired(v['best'], v['worst'])}")
     return out
 
 

@@ -10,6 +10,8 @@ FLAGS = {
     'pretrain': ['--data', '--method', '--teacher', '--student', '--epochs', '--lr', '--size', '--bs', '--sync-bn', '--seed', '--classnames',
                  '--templates', '--out', '--log', '--cache-dir', '--device', '--no-report'],
     'zeroshot': ['--data', '--teacher', '--templates', '--classnames', '--cache-dir', '--device', '--out'],
+    'audit': ['--data', '--teachers', '--fraction', '--templates', '--classnames', '--sample', '--seed', '--budget-hours', '--out',
+              '--workers', '--cache-dir', '--device'],
     'cache': ['--data', '--teacher', '--cache-dir'],
     'export': ['--model', '--format', '--out', '--data', '--int8', '--trust'],
     'predict': ['--model', '--top-k', '--csv', '--trust'],
@@ -52,3 +54,17 @@ def test_defaults_reach_the_job():
 def test_workers_must_be_a_number():
     p, subs = build_parser()
     with pytest.raises(ValueError, match='--workers must be auto or a number'): _run_kwargs(p.parse_args(['distill', '--workers', 'many']), subs['distill'], 'distill')
+
+
+def test_audit_flags_reach_the_job(monkeypatch):
+    import vl2lite.cli as cli
+    got = {}
+    monkeypatch.setattr(cli, 'audit', lambda *a, **k: got.update(args=a, kw=k))
+    p, subs = build_parser()
+    a = p.parse_args(['audit', '--data', 'D', '--teachers', 'conse:lite0', 'openclip:X', '--fraction', '0.05', '--templates', 'simple',
+                      '--classnames', 'a', 'b', '--sample', '50', '--seed', '3', '--budget-hours', '1.5', '--out', 'O', '--workers', '2',
+                      '--cache-dir', 'C', '--device', 'cpu'])
+    assert cli._dispatch(a, subs) == 0
+    assert got['args'] == ()
+    assert got['kw'] == dict(data='D', teachers=['conse:lite0', 'openclip:X'], fraction=0.05, templates=['simple'], classnames=['a', 'b'],
+                             sample=50, seed=3, budget_hours=1.5, out='O', num_workers='2', cache_dir='C', device='cpu')

@@ -40,7 +40,8 @@ ALLOWED = {  # module -> vl2lite modules it may import (the direction of the dat
     'report': {'core', 'data', 'teacher', 'cache', 'analysis', 'evaluate'},
     'export': {'runtime', 'evaluate'}, 'distributed': {'core'},
     'run': {'core', 'data', 'teacher', 'cache', 'methods.registry', 'distributed', 'analysis', 'report', 'export', 'runtime'},
-    'cli': {'runtime', 'data', 'cache', 'methods.registry', 'export', 'run'},
+    'audit': {'core', 'data', 'teacher', 'cache', 'heads', 'evaluate', 'report', 'run'},
+    'cli': {'runtime', 'data', 'cache', 'methods.registry', 'export', 'run', 'audit'},
 }
 
 

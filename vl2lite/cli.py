@@ -19,6 +19,7 @@ try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pi
     from vl2lite.methods.registry import methods_of, option_fields, get_method, job_default
     from vl2lite.export import load_student_pickle
     from vl2lite.run import Interrupted, JOB_ARGS, text_table, zeroshot, distill, pretrain, export_run, demo
+    from vl2lite.audit import audit, AUDIT_FLAGS, add_audit_flags
 except ImportError as e:
     if 'torch' not in str(e) and 'fastai' not in str(e): raise
     _NO_TORCH = e
@@ -120,6 +121,7 @@ _EXAMPLES = {
                 "  vl2lite distill --out run1 --resume                              # go on after an interruption"),
     'pretrain': "example:\n  vl2lite pretrain --data ~/photos --student resnet18 --epochs 10 --out pre1",
     'zeroshot': "example:\n  vl2lite zeroshot --data ~/photos --teacher conse:lite2",
+    'audit': "example:\n  vl2lite audit --data ~/photos --teachers conse:lite0 conse:lite2 --fraction 0.05 --budget-hours 2",
     'cache': "examples:\n  vl2lite cache info --data ~/photos\n  vl2lite cache clear --teacher conse",
     'export': "examples:\n  vl2lite export --model run1/student.pkl --format onnx torchscript\n  vl2lite export --model run1/student.pkl --int8",
     'predict': "examples:\n  vl2lite predict --model run1/student.onnx photo1.jpg more_photos/ --top-k 3\n"
@@ -167,6 +169,7 @@ def _dispatch(a, parsers) -> int:
     if a.cmd in ('distill', 'pretrain'): (distill if a.cmd == 'distill' else pretrain)(**_run_kwargs(a, parsers[a.cmd], a.cmd))
     elif a.cmd == 'demo': demo(out=a.out, report=not a.no_report)
     elif a.cmd == 'zeroshot': zeroshot(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
+    elif a.cmd == 'audit': audit(**{k: getattr(a, k) for k in AUDIT_FLAGS})
     elif a.cmd == 'export': export_run(a.model, a.format, a.out, a.data, a.int8, trust=a.trust)
     elif a.cmd == 'predict': return _predict(a)
     elif a.cmd == 'cache': _cache(a)
@@ -190,6 +193,7 @@ def build_parser() -> tuple:
     z.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='template sets, dataset names or templates with {}')
     z.add_argument('--classnames', nargs='+', default=None, help='class names for the prompts, in the order of the class folders')
     z.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher'); z.add_argument('--device', default=None); z.add_argument('--out', default=None)
+    add_audit_flags(cmd('audit', 'rank candidate teachers, prompt settings and teacher heads on your own validation images, with their cost'))
     c = cmd('cache', 'what the teacher cache holds (teachers, images, size on disk), or remove it')
     c.add_argument('action', choices=['info', 'clear'])
     c.add_argument('--data', default=None, help='info: also count how many images of this dataset folder each cache holds')

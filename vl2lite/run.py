@@ -192,7 +192,7 @@ def choose_precision(precision: str, device) -> str:
 # %% ../nbs/22_run.ipynb #529f2b52
 def text_table(rows, cols) -> str:
     "`rows` (dicts) as a Markdown table of the columns `cols`, as the command prints it."
-    w = [max(len(c), *(len(f'{r[c]}') for r in rows)) for c in cols]
+    w = [max([len(c)] + [len(f'{r[c]}') for r in rows]) for c in cols]
     line = lambda vals: '| ' + ' | '.join(f'{v}'.ljust(n) for v, n in zip(vals, w)) + ' |'
     return '\n'.join([line(cols), '|' + '|'.join('-'*(n+2) for n in w) + '|'] + [line([r[c] for c in cols]) for r in rows])
 
