@@ -26,8 +26,8 @@ from ..callbacks import DistillLoss, TeacherEmbeddings, term_metrics, accuracy_m
 
 # %% auto #0
 __all__ = ['TERMS', 'VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'read_descriptions', 'load_descriptions', 'base_novel_split',
-           'class_subset', 'OODDistill', 'OODOptions', 'ood_learner', 'ood_evaluate', 'retarget_learner', 'check',
-           'prepare', 'build', 'evaluate', 'describe']
+           'class_subset', 'OODDistill', 'OODOptions', 'ood_learner', 'ood_evaluate', 'fidelity_curve',
+           'per_class_cosine', 'ood_fidelity', 'retarget_learner', 'check', 'prepare', 'build', 'evaluate', 'describe']
 
 # %% ../../nbs/12_ood.ipynb #df282807
 def read_descriptions(descriptions: dict | str | Path) -> dict:
@@ -226,6 +226,36 @@ def ood_evaluate(learn_or_model, table: ImageTable, base, novel, teacher: Teache
             rows = np.isin(lab, classes)
             res[f'cos_{task}'] = round(float(cos[rows].mean()), 3) if rows.any() else None
     return res
+
+# %% ../../nbs/12_ood.ipynb #65117ca7
+def fidelity_curve(emb_s, emb_t, W_all, table: ImageTable, idxs, base, novel, alphas=(0., .25, .5, .75, 1.)) -> list:
+    """Rows (a, cosine to the teacher, ID and OOD mean per-class accuracy) of the embeddings `normalize(a t + (1 - a) s)` of the
+    items `idxs`: the student's `emb_s` moved toward the teacher's `emb_t`, scored against the class text embeddings `W_all`."""
+    s, t = F.normalize(torch.as_tensor(emb_s).float(), dim=-1), F.normalize(torch.as_tensor(emb_t).float(), dim=-1)
+    if s.shape != t.shape: raise ValueError(f"student embeddings {tuple(s.shape)} and teacher embeddings {tuple(t.shape)} differ")
+    rows = []
+    for a in alphas:
+        m = F.normalize(a * t + (1 - a) * s, dim=-1)
+        r = _tasks(m, W_all, table, idxs, base, novel)
+        rows.append(dict(a=float(a), cos_to_teacher=round(float((m * t).sum(-1).mean()), 3), id=r['id'], ood=r['ood']))
+    return rows
+
+def per_class_cosine(emb_s, emb_t, table: ImageTable, idxs) -> dict:
+    "Mean cosine between the student's and the teacher's embeddings of the items `idxs`, per class."
+    cos = F.cosine_similarity(torch.as_tensor(emb_s).float(), torch.as_tensor(emb_t).float(), dim=-1).numpy()
+    lab = np.array([table.labels[i] for i in idxs])
+    return {c: round(float(cos[lab == c].mean()), 3) for c in table.vocab if (lab == c).any()}
+
+def ood_fidelity(learn_or_model, table: ImageTable, base, novel, cache: TeacherCache, W_all: torch.Tensor, split: str = 'test',
+                 dls=None, alphas=(0., .25, .5, .75, 1.), bs: int = 64) -> dict:
+    "`fidelity_curve` and `per_class_cosine` of a trained open-vocabulary student on `split`, the teacher's embeddings from `cache`."
+    model, dls = getattr(learn_or_model, 'model', learn_or_model), dls or getattr(learn_or_model, 'dls', None)
+    if dls is None: raise ValueError("ood_fidelity needs DataLoaders (a Learner, or dls=) for the student's image transforms")
+    idxs = table.idxs(split)
+    emb_s = embed_items(model, items_dl(dls, table, idxs, bs=bs, with_labels=False))
+    emb_t = cache.for_table(table).fill(idxs, show_progress=False).lookup(idxs)
+    return dict(curve=fidelity_curve(emb_s, emb_t, W_all, table, idxs, base, novel, alphas), per_class=per_class_cosine(emb_s, emb_t, table, idxs))
+
 
 # %% ../../nbs/12_ood.ipynb #ea999ee0
 def retarget_learner(learn: Learner, classnames, W: torch.Tensor | None = None, teacher: Teacher | None = None,
