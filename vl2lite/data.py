@@ -295,6 +295,7 @@ class _LabelOf:
         o2i = {c: i for i, c in enumerate(self.vocab)}
         self.codes = np.array([o2i[fill if l is None else l] for l in labels], dtype=np.int32)
     def __call__(self, p):
+        if hasattr(self, 'o2l'): return self.o2l[str(p)]   # a learner exported by vl2lite 0.1 holds a dict
         i = self.index(p)
         if i < 0: raise KeyError(f"{p} is not an image of this table")
         return self.vocab[self.codes[i]]
