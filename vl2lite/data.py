@@ -285,7 +285,7 @@ class _IndexOf(Transform):
         self.index = index
         self.input_types = (Path, str)   # the items fastai's test_dl and predict accept
     def encodes(self, p: Path | str):
-        o2i = getattr(self, 'o2i', None)   # a learner exported by vl2lite 0.1 holds a dict
+        o2i = getattr(self, 'o2i', None)   # a learner exported by an earlier vl2lite holds a dict
         return TensorItemIdx(torch.tensor(self.index(p) if o2i is None else o2i.get(str(p), -1)))
 
 class _LabelOf:
@@ -295,7 +295,7 @@ class _LabelOf:
         o2i = {c: i for i, c in enumerate(self.vocab)}
         self.codes = np.array([o2i[fill if l is None else l] for l in labels], dtype=np.int32)
     def __call__(self, p):
-        if hasattr(self, 'o2l'): return self.o2l[str(p)]   # a learner exported by vl2lite 0.1 holds a dict
+        if hasattr(self, 'o2l'): return self.o2l[str(p)]   # a learner exported by an earlier vl2lite holds a dict
         i = self.index(p)
         if i < 0: raise KeyError(f"{p} is not an image of this table")
         return self.vocab[self.codes[i]]
