@@ -23,9 +23,9 @@ from .distributed import world, is_main, rank0_first, distributed, alone, per_pr
 # %% auto #0
 __all__ = ['PRELOAD_SHARE', 'JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates', 'RunCSVLogger',
            'Interrupted', 'check_settings', 'two_classes', 'writable_folder', 'check_log', 'resolve_student',
-           'preload_bytes', 'choose_preload', 'choose_workers', 'choose_precision', 'text_table', 'zeroshot',
-           'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder', 'choose_prompts', 'job_settings',
-           'fit_run', 'history_csv', 'train', 'distill', 'pretrain', 'export_run', 'demo']
+           'preload_bytes', 'choose_preload', 'choose_workers', 'choose_precision', 'text_table', 'prompt_candidates',
+           'zeroshot', 'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder', 'choose_prompts',
+           'job_settings', 'fit_run', 'history_csv', 'train', 'distill', 'pretrain', 'export_run', 'demo']
 
 # %% ../nbs/22_run.ipynb #82cf40de
 def _drawing(dl):
@@ -204,6 +204,15 @@ def _name_sets(table, classnames, data) -> dict:
         sets['plain English names'] = CLOTHING_NAMES
     return sets
 
+def prompt_candidates(tch: Teacher, table: ImageTable, name_sets: dict, templates, cache, show_progress: bool = True) -> tuple:
+    "(rows, best row): the zero-shot validation accuracy of every (class-name set, templates) setting, and the best of them."
+    rows = []
+    for nm, names in name_sets.items():
+        for tp in templates:
+            r = zero_shot_eval(tch, table, 'valid', names, tp, cache=cache, show_progress=show_progress)
+            rows.append(dict(names=nm, templates=tp, valid_acc=round(100*r['acc'], 1), valid_mean_class_acc=round(100*r['mean_class_acc'], 1)))
+    return rows, max(rows, key=lambda r: (r['valid_acc'], r['valid_mean_class_acc']))
+
 def zeroshot(data: str | Path | None = None, teacher: str | Teacher = 'conse:lite2', templates=('clip80', 'simple', 'clothing'),
              classnames: list | None = None, cache_dir: str = '~/.cache/vl2lite/teacher', device=None, out: str | None = None,
              show_progress: bool = True, table: ImageTable | None = None) -> dict:
@@ -211,12 +220,8 @@ def zeroshot(data: str | Path | None = None, teacher: str | Teacher = 'conse:lit
     t0 = time.time()
     table = two_classes(table or scan_folder(data or clothing_path()))
     tch = teacher if isinstance(teacher, Teacher) else load_teacher(teacher, device=get_device(device))
-    cache, name_sets, rows = TeacherCache(tch, table, root=cache_dir), _name_sets(table, classnames, data), []
-    for nm, names in name_sets.items():
-        for tp in templates:
-            r = zero_shot_eval(tch, table, 'valid', names, tp, cache=cache, show_progress=show_progress)
-            rows.append(dict(names=nm, templates=tp, valid_acc=round(100*r['acc'], 1), valid_mean_class_acc=round(100*r['mean_class_acc'], 1)))
-    best = max(rows, key=lambda r: (r['valid_acc'], r['valid_mean_class_acc']))
+    cache, name_sets = TeacherCache(tch, table, root=cache_dir), _name_sets(table, classnames, data)
+    rows, best = prompt_candidates(tch, table, name_sets, templates, cache, show_progress)
     rt = zero_shot_eval(tch, table, 'test', name_sets[best['names']], best['templates'], cache=cache, show_progress=show_progress)
     res = dict(teacher=tch.name, dataset=str(table.root), n_valid=len(table.idxs('valid')), n_test=len(table.idxs('test')),
                candidates=rows, chosen=dict(names=best['names'], templates=best['templates']), classnames=name_sets[best['names']],
