@@ -15,7 +15,7 @@ FLAGS = {
     'cache': ['--data', '--teacher', '--cache-dir'],
     'export': ['--model', '--format', '--out', '--data', '--int8', '--trust'],
     'predict': ['--model', '--top-k', '--csv', '--trust'],
-    'demo': ['--out', '--no-report'],
+    'demo': ['--out', '--no-report', '--preload', '--workers', '--precision', '--channels-last'],
 }
 
 
@@ -68,3 +68,13 @@ def test_audit_flags_reach_the_job(monkeypatch):
     assert got['args'] == ()
     assert got['kw'] == dict(data='D', teachers=['conse:lite0', 'openclip:X'], fraction=0.05, templates=['simple'], classnames=['a', 'b'],
                              sample=50, seed=3, budget_hours=1.5, out='O', num_workers='2', cache_dir='C', device='cpu')
+
+
+def test_demo_takes_the_machine_flags(monkeypatch):
+    import vl2lite.cli as cli
+    got = {}
+    monkeypatch.setattr(cli, 'demo', lambda **k: got.update(k))
+    p, subs = build_parser()
+    assert cli._dispatch(p.parse_args(['demo', '--out', 'O', '--preload', 'no', '--workers', '3', '--precision', 'bf16', '--channels-last']), subs) == 0
+    assert got == dict(out='O', report=True, preload='no', num_workers=3, precision='bf16', channels_last=True)
+    with pytest.raises(ValueError, match='--workers must be auto or a number'): cli._dispatch(p.parse_args(['demo', '--workers', 'x']), subs)

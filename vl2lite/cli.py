@@ -18,7 +18,7 @@ try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pi
     from vl2lite.cache import cache_info, cache_clear
     from vl2lite.methods.registry import methods_of, option_fields, get_method, job_default
     from vl2lite.export import load_student_pickle
-    from vl2lite.run import Interrupted, JOB_ARGS, text_table, zeroshot, distill, pretrain, export_run, demo
+    from vl2lite.run import Interrupted, JOB_ARGS, MACHINE_FLAGS, workers_arg, text_table, zeroshot, distill, pretrain, export_run, demo
     from vl2lite.audit import audit, AUDIT_FLAGS, add_audit_flags
 except ImportError as e:
     if 'torch' not in str(e) and 'fastai' not in str(e): raise
@@ -85,13 +85,14 @@ def _job_flags(p, kind: str):
           else "the task's class names, for the text bank (default: the class folders)")
     _flag(p, 'resume', action='store_true', help='go on with the run in --out, with the settings it was started with')
     _flag(p, 'log', default='csv', choices=['csv', 'tensorboard'], help='per-epoch log: history.csv always; tensorboard adds out/tensorboard')
-    _flag(p, 'cache_dir', default='~/.cache/vl2lite/teacher'); _flag(p, 'device', default=None)
-    _flag(p, 'preload', default='auto', choices=['auto', 'yes', 'no'],
-          help='keep the decoded images in memory: auto (when they take at most a quarter of the free memory), yes or no')
-    _flag(p, 'workers', default='auto', help='DataLoader worker processes: auto (none for images in memory, one per CPU up to 8 otherwise) or N')
-    _flag(p, 'precision', default='auto', choices=['auto', 'fp32', 'bf16', 'fp16'], help='auto: bf16 on a CUDA GPU that has it, fp32 elsewhere')
-    _flag(p, 'channels_last', action='store_true', help="the student in PyTorch's channels-last memory format (faster convolutions on recent GPUs)")
+    _flag(p, 'cache_dir', default='~/.cache/vl2lite/teacher'); _flag(p, 'device', default=None); _machine_flags(p)
     _flag(p, 'no_report', action='store_true', help='do not write report.html (curves, per-class results, Grad-CAM, embedding map)')
+
+def _machine_flags(p):
+    "How a job uses the machine (`vl2lite.run.MACHINE_FLAGS`): the flags of every training command and of the demo."
+    for name, kw in MACHINE_FLAGS.items(): kw = dict(kw); p.add_argument(kw.pop('flag', '--' + name.replace('_', '-')), dest=name, **kw)
+
+def _machine(a) -> dict: return {k: workers_arg(getattr(a, k)) if k == 'num_workers' else getattr(a, k) for k in MACHINE_FLAGS}
 
 def _distill_flags(k):
     "The flags only `distill` has: the label fraction, unlabelled images, the student's weights, prompts to choose from, each method's options."
@@ -145,9 +146,7 @@ def _run_kwargs(a, parser, kind: str) -> dict:
         cfg = Path(a.out)/f'{kind}.json'
         if not cfg.exists(): raise FileNotFoundError(f"--resume: no {'distillation' if kind == 'distill' else 'pre-training'} run in {a.out} (no {cfg.name})")
         kw = json.loads(cfg.read_text())
-    if a.workers != 'auto' and not (a.workers.isdigit()): raise ValueError(f"--workers must be auto or a number, got {a.workers}")
-    run = dict(out=a.out, cache_dir=a.cache_dir, device=a.device, report=not a.no_report, log=a.log, sync_bn=a.sync_bn, preload=a.preload,
-               num_workers=a.workers if a.workers == 'auto' else int(a.workers), precision=a.precision, channels_last=a.channels_last)
+    run = dict(out=a.out, cache_dir=a.cache_dir, device=a.device, report=not a.no_report, log=a.log, sync_bn=a.sync_bn, **_machine(a))
     if hasattr(a, 'on_bad_image'): run['on_bad'] = 'raise' if a.on_bad_image == 'stop' else 'warn'
     return dict(kw, **run)
 
@@ -167,7 +166,7 @@ def _predict(a) -> int:
 def _dispatch(a, parsers) -> int:
     "Run the command `a.cmd`; its exit status."
     if a.cmd in ('distill', 'pretrain'): (distill if a.cmd == 'distill' else pretrain)(**_run_kwargs(a, parsers[a.cmd], a.cmd))
-    elif a.cmd == 'demo': demo(out=a.out, report=not a.no_report)
+    elif a.cmd == 'demo': demo(out=a.out, report=not a.no_report, **_machine(a))
     elif a.cmd == 'zeroshot': zeroshot(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
     elif a.cmd == 'audit': audit(**{k: getattr(a, k) for k in AUDIT_FLAGS})
     elif a.cmd == 'export': export_run(a.model, a.format, a.out, a.data, a.int8, trust=a.trust)
@@ -184,7 +183,7 @@ def build_parser() -> tuple:
     def cmd(name, help): subs[name] = sub.add_parser(name, help=help, epilog=_EXAMPLES[name], formatter_class=fmt); return subs[name]
     d = cmd('demo', 'the main job: what distilling the offline teacher buys a small student with 5%% of the clothing labels')
     d.add_argument('--out', default='vl2lite_demo', help='folder for both runs (ce/, dho/), the exported student and demo.json')
-    d.add_argument('--no-report', action='store_true', help='do not write the runs\' report.html')
+    d.add_argument('--no-report', action='store_true', help='do not write the runs\' report.html'); _machine_flags(d)
     k = cmd('distill', 'distil a teacher into a timm student on a folder dataset'); _job_flags(k, 'distill'); _distill_flags(k)
     q = cmd('pretrain', 'label-free pre-training of a small backbone (LGD or plain feature KD); resumable'); _job_flags(q, 'pretrain'); _pretrain_flags(q)
     z = cmd('zeroshot', 'zero-shot evaluation of a teacher on a folder dataset')

@@ -21,11 +21,12 @@ from .methods.registry import DistillSetup, get_method, methods_of, student_stat
 from .distributed import world, is_main, rank0_first, distributed, alone, per_process_bs, check_sync_bn
 
 # %% auto #0
-__all__ = ['PRELOAD_SHARE', 'JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates', 'RunCSVLogger',
-           'Interrupted', 'check_settings', 'two_classes', 'writable_folder', 'check_log', 'resolve_student',
-           'preload_bytes', 'choose_preload', 'choose_workers', 'choose_precision', 'text_table', 'prompt_candidates',
-           'zeroshot', 'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder', 'choose_prompts',
-           'job_settings', 'fit_run', 'history_csv', 'train', 'distill', 'pretrain', 'export_run', 'demo']
+__all__ = ['PRELOAD_SHARE', 'MACHINE_FLAGS', 'JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates',
+           'RunCSVLogger', 'Interrupted', 'check_settings', 'two_classes', 'writable_folder', 'check_log',
+           'resolve_student', 'preload_bytes', 'choose_preload', 'workers_arg', 'choose_workers', 'choose_precision',
+           'text_table', 'prompt_candidates', 'zeroshot', 'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args',
+           'read_folder', 'choose_prompts', 'job_settings', 'fit_run', 'history_csv', 'train', 'distill', 'pretrain',
+           'export_run', 'demo']
 
 # %% ../nbs/22_run.ipynb #82cf40de
 def _drawing(dl):
@@ -177,6 +178,20 @@ def choose_preload(preload, n_images: int, size: int, free: int | None = None) -
     return keep, (f"{n_images} images decoded take about {need / 2**30:.2f} GiB, " + (f"at most {PRELOAD_SHARE:.0%} of the "
                   f"{free / 2**30:.1f} GiB free: kept in memory" if keep else f"more than {PRELOAD_SHARE:.0%} of the {free / 2**30:.1f} GiB "
                   "free: read from disk by DataLoader workers") + " (--preload auto)")
+
+def workers_arg(v) -> int | str:
+    "`--workers` as the jobs take it: 'auto', or a number of DataLoader workers (a string of digits is one); anything else refused."
+    if v is None or v == 'auto' or isinstance(v, int): return v
+    if not str(v).isdigit(): raise ValueError(f"--workers must be auto or a number, got {v}")
+    return int(v)
+
+MACHINE_FLAGS = {   # how a job uses the machine: flags of every training command and of the demo (argument -> argparse keywords)
+    'preload': dict(default='auto', choices=['auto', 'yes', 'no'],
+                    help='keep the decoded images in memory: auto (when they take at most a quarter of the free memory), yes or no'),
+    'num_workers': dict(flag='--workers', default='auto', help='DataLoader worker processes: auto (none for images in memory, one per CPU up to 8 otherwise) or N'),
+    'precision': dict(default='auto', choices=['auto', 'fp32', 'bf16', 'fp16'], help='auto: bf16 on a CUDA GPU that has it, fp32 elsewhere'),
+    'channels_last': dict(action='store_true', help="the student in PyTorch's channels-last memory format (faster convolutions on recent GPUs)"),
+}
 
 def choose_workers(num_workers, preload) -> int:
     "DataLoader workers: as given, else none for images kept in memory and one per CPU (at most 8) for images read from disk."
@@ -557,13 +572,16 @@ def export_run(model: str | Path, formats=('onnx', 'torchscript'), out: str | Pa
 # %% ../nbs/22_run.ipynb #e112d590
 def demo(out: str | Path = 'vl2lite_demo', data=None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
              fraction: float = 0.05, epochs: int = 3, size: int = 64, seed: int = 0, cache_dir: str = '~/.cache/vl2lite/teacher',
-             device=None, show_progress: bool = True, report: bool = True) -> dict:
-    "CE-only vs DHO-distilled student at `fraction` of the labels and equal steps; one table; the distilled student exported to ONNX."
+             device=None, show_progress: bool = True, report: bool = True, preload='auto', num_workers='auto', precision: str = 'auto',
+             channels_last: bool = False) -> dict:
+    """CE-only vs DHO-distilled student at `fraction` of the labels and equal steps; one table; the distilled student exported to ONNX.
+    `preload`, `num_workers`, `precision` and `channels_last` go to both runs, as `distill` takes them."""
     from vl2lite.analysis import ImageTower
     from vl2lite.export import DeployModel, latency
     t0, out = time.time(), Path(out)
     kw = dict(teacher=teacher, student=student, fraction=fraction, epochs=epochs, size=size, seed=seed, cache_dir=cache_dir,
-              device=device, show_progress=show_progress, report=report)
+              device=device, show_progress=show_progress, report=report, preload=preload, num_workers=num_workers, precision=precision,
+              channels_last=channels_last)
     runs = {}
     for method, what in (('ce', 'without the teacher: CE on the labelled images'), ('dho', 'distilled with DHO')):
         print(f"\n=== {student}, {what} ===")
