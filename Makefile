@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	@[ -x $(PY) ] || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH_PINS) || $(PY) -m pip install -q torch torchvision
-	$(PY) -m pip install -q -e '.[dev,offline]'
+	$(PY) -m pip install -q -e '.[dev,offline,serve]'
 	@touch $@
 
 install: $(VENV)/.installed

@@ -102,13 +102,15 @@ def settings(student: str, a, seed: int) -> Settings:
 
 
 def train(table, teacher, cache, student: str, method: str, options, a, seed: int, epochs: int, train_idx=None, unlab_idx=None,
-          select: bool = True, cbs=(), templates=TEMPLATES) -> tuple:
+          select: bool = True, cbs=(), templates=TEMPLATES, unlabelled=None) -> tuple:
     """(learner, setup, seconds): `method` with `options` built by the registry (`build`) and fitted for `epochs` at `a.lr`;
     with `select` the epoch with the best validation value of the method's `MONITOR` is kept, else the last one; `templates`
     are the prompts of the class text embeddings (default: the clothing setting). `cbs`: more
-    callbacks for the fit, or a function of the learner that gives them (diagnostics that need its loss callback)."""
+    callbacks for the fit, or a function of the learner that gives them (diagnostics that need its loss callback).
+    `unlabelled(table, training table, split)` -> (training table, unlabelled items): images added without labels."""
     m = get_method(method)
     ttable, split = m.prepare(table, method, options, seed)
+    if unlabelled is not None: ttable, unlab_idx = unlabelled(table, ttable, split)
     s = DistillSetup(table, teacher, cache, STUDENTS[student][0], method, list(table.vocab), templates, settings(student, a, seed), ttable,
                      ttable.idxs('train') if train_idx is None else train_idx, unlab_idx, Path(a.tmp), options, split)
     seed_everything(seed)

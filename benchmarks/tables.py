@@ -300,8 +300,58 @@ def cache_perturbation():
     return md(["cached teacher embeddings", "teacher's predictions: mean KL (T = 2)", 'argmax changed', *[f'seed {s}' for s in seeds], 'mean ± sample std'], out)
 
 
+def ood_fidelity():
+    "What brings the open-vocabulary student closer to its teacher: each lever's novel-class cosine and accuracies over the three splits."
+    if not (RESULTS/'ood_fidelity.jsonl').exists(): return []
+    rows = jsonl('ood_fidelity.jsonl')
+    cost = json.loads((RESULTS/'ood_fidelity_cost.json').read_text()) if (RESULTS/'ood_fidelity_cost.json').exists() else {}
+    out = []
+    splits = sorted({r['split'] for r in rows})
+    for row in sorted(dict.fromkeys(r['row'] for r in rows), key=lambda x: x != 'full'):   # the full method first, then as measured
+        g = sorted((r for r in rows if r['row'] == row), key=lambda r: r['split'])
+        if len(g) < len(splits): continue   # a row still running (the benchmark resumes it) is not shown
+        c = cost.get(row, {})
+        out.append([row, mean_std([r['cos_ood'] for r in g], 3)] + [mean_std([r[f'student_{k}'] for r in g]) for k in ('id', 'ood', 'all')]
+                   + [mean_std([100 * r['student_ood'] / r['teacher_ood'] for r in g], 0), c.get('s_per_epoch', ''), c.get('images_per_epoch', ''),
+                      c.get('setup_s', ''), mean_std([r['valid_cos_ood'] for r in g], 3), mean_std([r['valid_student_ood'] for r in g]), len(g)])
+    t = {r['split']: r for r in rows}
+    out.append(['teacher (zero-shot, for reference)', '1', mean_std([r['teacher_id'] for r in t.values()]), mean_std([r['teacher_ood'] for r in t.values()]),
+                mean_std([r['teacher_all'] for r in t.values()]), '100', '', '', '', '', mean_std([r['valid_teacher_ood'] for r in t.values()]), len(t)])
+    return md(['row', 'novel cos', 'ID', 'OOD', 'all', 'OOD, % of teacher', 's / epoch', 'images / epoch', 'setup (s)', 'valid: novel cos',
+               'valid: OOD', 'splits'], out)
+
+
+def ood_fidelity_probe():
+    "The frozen ImageNet-pretrained student with only its least-squares projection, at three input sizes."
+    if not (RESULTS/'ood_fidelity_probe.jsonl').exists(): return []
+    rows = jsonl('ood_fidelity_probe.jsonl')
+    out = []
+    for size in dict.fromkeys(r['size'] for r in rows):
+        g = [r for r in rows if r['size'] == size]
+        out.append([f'{size} px', mean_std([r['cos_ood'] for r in g], 3), mean_std([r['cos_id'] for r in g], 3),
+                    mean_std([r['student_id'] for r in g]), mean_std([r['student_ood'] for r in g]), len(g)])
+    return md(['input', 'novel cos', 'base cos', 'ID', 'OOD', 'splits'], out)
+
+
+def deploy_open_vocab():
+    "The files of a deployed open-vocabulary student, the cost of new class names, and `vl2lite serve` under load."
+    f = RESULTS/'deploy_open_vocab.json'
+    if not f.exists(): return []
+    r = json.loads(f.read_text()); m, s = r['files_mb'], r['serve']
+    return md(['what', 'value'], [
+        ['student.onnx (float / int8)', f"{m['student']} / {m['student_int8']} MB"],
+        ['text tower text.onnx (float / int8)', f"{m['text_tower']} / {r['text_int8_mb']} MB"],
+        ['tokenizer (text.tokenizer.json), class bank (student.classes.npy)', f"{m['tokenizer']} MB, {m['class_bank']} MB"],
+        ['int8 text tower: smallest cosine of a class embedding with the float one', r['text_int8_min_cosine']],
+        [f"new class names, {r['templates']} prompt template(s): 1 name / 10 names", f"{r['add_1_class_ms']} / {r['add_10_classes_ms']} ms"],
+        ['one image: decode, preprocess, ONNX Runtime', f"{r['image_ms']} ms"],
+        [f"vl2lite serve: {s['requests']} requests, {s['concurrent']} at a time", f"{s['requests_per_s']} requests/s, p50 {s['p50_ms']} ms, "
+         f"p99 {s['p99_ms']} ms, {s['failed']} failed"]])
+
+
 TABLES = {f.__name__: f for f in (demo, demo_seeds, vl2lite, vl2lite_variants, dho, teacher_heads, dho_heads, kd_cost, ood, lgd, int8, latency,
-                                   scale, scale_pipeline, scale_cache, audit, audit_rank, audit_fill, cache_perturbation)}
+                                   scale, scale_pipeline, scale_cache, audit, audit_rank, audit_fill, cache_perturbation, ood_fidelity,
+                                   ood_fidelity_probe, deploy_open_vocab)}
 
 
 # ---- paired differences quoted in the README's prose ----

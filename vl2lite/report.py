@@ -176,19 +176,21 @@ def _cam_section(rep, learn, table, teacher, classnames, templates, te, so, zs, 
 def run_report(path, learn, table, teacher, classnames, templates, cache=None, title: str = 'vl2lite run',
                    results: list | None = None, columns: list | None = None, settings: dict | None = None,
                    terms: TermLogger | None = None, history: dict | None = None, reducer: str = 'umap', n_cam: int = 6, max_ref: int = 1500,
-                   seed: int = 0, show_progress: bool = False, evaluate: bool = True) -> dict:
+                   seed: int = 0, show_progress: bool = False, evaluate: bool = True, sections=()) -> dict:
     """Write `path` (report.html) for a trained student `learn` on `table` (classes `classnames` for the teacher's prompts
     `templates`): the result table, training curves, per-class accuracy and confusion matrices of student and teacher
     zero-shot on the test split, a Grad-CAM grid (teacher and student, one test image per class, the true class
     explained) and an embedding map of the test images (k-NN accuracy against the training split). `history` is the
     `training_history` taken right after `fit` (default: the learner's recorder as it is now); `evaluate=False`
     (no labelled test split, or a student without a classifier for `table`'s classes) keeps the table and the curves.
+    `sections`: functions of the `Report` that add a method's own sections after the result table (the OOD method's fidelity).
     Returns what it measured, with the seconds it took."""
     t0 = time.time()
     from vl2lite.cache import item_embeddings
     rep = Report(title)
     if settings: rep.text(' · '.join(f"{k}: {v}" for k, v in settings.items()), cls='muted')
     if results: rep.heading('Result').table(results, columns)
+    for f in sections: f(rep)
     rep.heading('Training')
     rep.figure(plot_training(history or learn.recorder, terms), 'Loss per step and per epoch, validation metrics per epoch'
                + (', mean loss terms per epoch.' if terms is not None and len(terms.epochs) else '.'))

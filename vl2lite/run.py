@@ -24,9 +24,9 @@ from .distributed import world, is_main, rank0_first, distributed, alone, per_pr
 __all__ = ['PRELOAD_SHARE', 'MACHINE_FLAGS', 'JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates',
            'RunCSVLogger', 'Interrupted', 'check_settings', 'two_classes', 'writable_folder', 'check_log',
            'resolve_student', 'preload_bytes', 'choose_preload', 'workers_arg', 'choose_workers', 'choose_precision',
-           'text_table', 'prompt_candidates', 'zeroshot', 'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args',
-           'read_folder', 'choose_prompts', 'job_settings', 'fit_run', 'history_csv', 'train', 'distill', 'pretrain',
-           'export_run', 'demo']
+           'text_table', 'prompt_candidates', 'zeroshot', 'add_zeroshot_flags', 'RunFolder', 'EveryEpoch',
+           'run_callbacks', 'job_args', 'read_folder', 'choose_prompts', 'job_settings', 'fit_run', 'history_csv',
+           'train', 'distill', 'pretrain', 'export_run', 'add_export_flags', 'demo']
 
 # %% ../nbs/22_run.ipynb #82cf40de
 def _drawing(dl):
@@ -250,6 +250,15 @@ def zeroshot(data: str | Path | None = None, teacher: str | Teacher = 'conse:lit
     if out: Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1))
     return res
 
+def add_zeroshot_flags(z):
+    "The flags of `vl2lite zeroshot`."
+    z.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
+    z.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
+    z.add_argument('--templates', nargs='+', default=['clip80', 'simple'], help='template sets, dataset names or templates with {}')
+    z.add_argument('--classnames', nargs='+', default=None, help='class names for the prompts, in the order of the class folders')
+    z.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher'); z.add_argument('--device', default=None); z.add_argument('--out', default=None)
+
+
 # %% ../nbs/22_run.ipynb #c43b223f
 def _jsonable(v):
     if isinstance(v, dict): return 'sha1:' + hashlib.sha1(json.dumps(v, sort_keys=True).encode()).hexdigest()[:16]
@@ -353,7 +362,7 @@ def _check_job(kind: str, m, job: dict, run: dict, given: dict):
     check_options(job['method'], given)   # an option this method does not use is refused, not ignored
     if job.get('unlabelled') is not None and not getattr(m, 'UNLABELLED', False):
         users = [n for n in methods_of(kind) if getattr(get_method(n), 'UNLABELLED', False)]
-        raise ValueError(f"unlabelled images are used by {' and '.join(users)} only")
+        raise ValueError(f"unlabelled images are used by {', '.join(users[:-1]) + ' and ' + users[-1] if len(users) > 1 else users[0]} only")
     opts = job_options(job['method'], given)
     m.check(job['method'], opts, job.get('fraction', 1.), job.get('unlabelled'))
     writable_folder(run['out'], '--out'); writable_folder(run['cache_dir'], '--cache-dir')
@@ -494,7 +503,8 @@ def _report(learn, m, s, res, rows, cols, terms, hist, folder: RunFolder, job: d
     if res['resumed_after']: shown['resumed after epoch'] = res['resumed_after']
     r = run_report(folder.path/'report.html', learn, s.table, s.teacher, s.classnames, s.templates, s.cache, reducer=run['report_reducer'],
                    title=f"{job['student']} {verb} {s.teacher.name} ({job['method']})", results=rows or None, columns=cols, terms=terms,
-                   history=hist, seed=job['seed'], evaluate=m.JOB == 'distill' or 'zero_shot_test' in res, settings=shown)
+                   history=hist, seed=job['seed'], evaluate=m.JOB == 'distill' or 'zero_shot_test' in res, settings=shown,
+                   sections=[lambda rep: m.report(rep, learn, s, res)] if hasattr(m, 'report') else ())
     res.update(report=str(folder.path/'report.html'), report_seconds=r['seconds'])
     _write(folder, res)
     print(f"report: {res['report']} (written in {r['seconds']} s)")
@@ -538,7 +548,7 @@ def pretrain(data=None, teacher=None, student=None, method=None, **kw) -> dict:
 
 # %% ../nbs/22_run.ipynb #8402a090
 from .runtime import OnnxClassifier
-from .export import export_student, load_student_pickle
+from .export import export_student, load_student_pickle, export_text, CHECK_NAMES
 
 def _test_paths(model: Path, data=None, limit: int = 256) -> tuple:
     "(paths, labels) of up to `limit` test images of the data a run's student was trained on (its distill.json), or of `data`."
@@ -552,15 +562,33 @@ def _test_paths(model: Path, data=None, limit: int = 256) -> tuple:
     te = te[np.linspace(0, len(te) - 1, min(limit, len(te))).round().astype(int)]
     return [t.paths[i] for i in te], t.targets(te)
 
+def _export_text(model: Path, r: dict, tol: float) -> dict:
+    "The teacher's text tower of the run that trained `model`, beside its export; the student's runtime descriptions point to it."
+    cfg, res = model.parent/'distill.json', model.parent/'results.json'
+    if not r['spec'].get('open_vocab'): raise ValueError("--text is for an open-vocabulary student (--method ood): this student's classes are fixed")
+    if not (cfg.exists() and res.exists()): raise FileNotFoundError(f"--text needs the run's distill.json and results.json beside {model} (its teacher and prompts)")
+    job, out = json.loads(cfg.read_text()), json.loads(res.read_text())
+    t = export_text(load_teacher(job['teacher'], device='cpu'), Path(r['files']['spec']).parent,
+                    (out.get('prompts') or {}).get('templates') or job['templates'], check_names=r['spec']['classes'] + list(CHECK_NAMES), tol=tol)
+    for k in ('spec', 'onnx_int8'):
+        f = Path(r['files'][k]).with_suffix('.json') if k in r['files'] else None
+        if f is not None and f.exists(): f.write_text(json.dumps({**json.loads(f.read_text()), 'text': Path(t['files']['text_spec']).name}, indent=1))
+    return t
+
 def export_run(model: str | Path, formats=('onnx', 'torchscript'), out: str | Path | None = None, data=None, int8: bool = False,
-               tol: float = 1e-4, trust: bool = False) -> dict:
+               tol: float = 1e-4, trust: bool = False, text: bool = False) -> dict:
     """Export `model` (a run's student.pkl) beside it (or to `out`), checked on real images; print the check and the files.
-    A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
+    With `text`, an open-vocabulary student gets the teacher's text tower beside it (`export_text`), so that a runtime
+    without PyTorch takes new class names. A `.pkl` this machine did not write is loaded only with `trust`."""
     model = Path(model)
     if not model.is_file(): raise FileNotFoundError(f"No exported learner at {model} (vl2lite distill writes RUN/student.pkl)")
     paths, labels = _test_paths(model, data)
     r = export_student(load_student_pickle(model, trust), out or model.parent, name=model.stem, formats=formats, check_paths=paths,
                        labels=labels, tol=tol, int8=int8)
+    if text:
+        r['text'] = _export_text(model, r, tol); r['files'].update(r['text']['files'])
+        print(f"text tower: the class embeddings of {r['text']['n_checked']} names equal the teacher's (smallest cosine {r['text']['min_cosine']:.6f})"
+              + ('' if r['text']['torch_free'] else f"; {r['text']['spec']['tokenizer_note']}"))
     print(f"checked on {r['n_checked']} test images: largest difference from the fastai learner's probabilities "
           + ', '.join(f"{k} {v:.1e}" for k, v in r['max_abs_diff'].items()) + f" (tolerance {tol:g}): OK")
     for k, f in r['files'].items(): print(f"  {k}: {f}")
@@ -568,6 +596,17 @@ def export_run(model: str | Path, formats=('onnx', 'torchscript'), out: str | Pa
         print(f"float and int8 ONNX models on the same {r['n_checked']} images (acc: accuracy there; latency on this CPU):")
         print(text_table([dict(model=k, **v) for k, v in r['int8'].items()], ['model', 'mb', 'acc', 'agree_with_float', 'ms_batch1', 'img_per_s_batch32', 'file']))
     return r
+
+def add_export_flags(e):
+    "The flags of `vl2lite export`."
+    e.add_argument('--model', required=True, help='a run\'s student.pkl')
+    e.add_argument('--format', nargs='+', default=['onnx', 'torchscript'], choices=['onnx', 'torchscript'])
+    e.add_argument('--out', default=None, help='folder for the exported files (default: beside the model)')
+    e.add_argument('--data', default=None, help='dataset folder whose test images check the export (default: the run\'s data)')
+    e.add_argument('--int8', action='store_true', help='also a dynamically quantised int8 ONNX model, with its accuracy, size and latency')
+    e.add_argument('--trust', action='store_true', help='load a .pkl this machine did not write (a pickle runs any code it holds)')
+    e.add_argument('--text', action='store_true', help="open-vocabulary student: also the teacher's text tower, so that new class names need no torch")
+
 
 # %% ../nbs/22_run.ipynb #e112d590
 def demo(out: str | Path = 'vl2lite_demo', data=None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',

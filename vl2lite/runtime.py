@@ -12,7 +12,8 @@ import numpy as np
 from PIL import Image
 
 # %% auto #0
-__all__ = ['IMAGE_EXTENSIONS', 'to_rgb', 'open_rgb', 'load_spec', 'preprocess', 'image_paths', 'OnnxClassifier']
+__all__ = ['IMAGE_EXTENSIONS', 'to_rgb', 'open_rgb', 'load_spec', 'preprocess', 'image_paths', 'fill_prompts', 'OnnxTextEncoder',
+           'OnnxClassifier', 'read_classes', 'write_predictions']
 
 # %% ../nbs/31_runtime.ipynb #2294db7f
 _HIGH = ('I;16', 'I;16L', 'I;16B', 'I;16N')
@@ -75,6 +76,69 @@ def image_paths(items) -> list:
         else: out.append(p)
     return out
 
+# %% ../nbs/31_runtime.ipynb #67fcf937
+def fill_prompts(names, templates, descriptions: dict | None = None) -> list:
+    "Per class name, its prompts: each template with the name in place of `{}`, then each of the class's description(s) when given."
+    out = []
+    for c in names:
+        ps = [t.replace('{}', c) for t in templates]
+        if descriptions is not None:
+            ds = descriptions.get(c)
+            if ds is None: raise ValueError(f"no description for class {c!r}")
+            ds = [ds] if isinstance(ds, str) else list(ds)
+            ps = [f'{p.rstrip()} {d}' for p in ps for d in ds]
+        out.append(ps)
+    return out
+
+def _unit(a: np.ndarray) -> np.ndarray: return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+
+class OnnxTextEncoder:
+    """A teacher's text tower exported by `vl2lite export --text`: texts -> L2-normalised embeddings, and class names ->
+    prompt-ensembled class embeddings (`bank`), with ONNX Runtime and Hugging Face `tokenizers`, without PyTorch."""
+    def __init__(self, spec, threads: int | None = None):
+        import onnxruntime as ort
+        path = Path(spec)
+        if not path.is_file(): raise FileNotFoundError(f"No text tower description at {path} (vl2lite export --text writes it)")
+        self.spec, d = json.loads(path.read_text()), path.parent
+        self.tok = self._open_clip = None
+        if self.spec.get('tokenizer') is None:   # open_clip's tokenizer: only with open_clip (and torch) installed
+            try: import open_clip; self._open_clip = open_clip.get_tokenizer(self.spec['open_clip_model'])
+            except Exception: raise ValueError(f"the text tower in {d} has no torch-free tokenizer: {self.spec.get('tokenizer_note')}") from None
+        else:
+            from tokenizers import Tokenizer
+            self.tok = Tokenizer.from_file(str(d/self.spec['tokenizer']))
+            self.tok.enable_truncation(int(self.spec['max_length']))
+            self.tok.enable_padding(pad_id=int(self.spec['pad_id']), **({'length': int(self.spec['pad_to'])} if self.spec.get('pad_to') else {}))
+        opts = ort.SessionOptions()
+        if threads: opts.intra_op_num_threads = threads
+        self.sess = ort.InferenceSession(str(d/self.spec['model']), opts, providers=['CPUExecutionProvider'])
+        self.templates, self.embed_dim = list(self.spec['templates']), int(self.spec['embed_dim'])
+    def encode(self, texts, bs: int = 64) -> np.ndarray:
+        "(N, embed_dim) L2-normalised float32 embeddings of `texts`."
+        out = []
+        for i in range(0, len(texts), bs):
+            feed = self._tokens(list(texts[i:i + bs]))
+            out.append(self.sess.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0])
+        return _unit(np.concatenate(out).astype(np.float32)) if out else np.zeros((0, self.embed_dim), np.float32)
+    def _tokens(self, texts) -> dict:
+        if self._open_clip is not None:
+            ids = self._open_clip(texts).numpy().astype(np.int64)
+            return {'input_ids': ids, 'attention_mask': (ids != 0).astype(np.int64)}
+        enc = self.tok.encode_batch(texts)
+        return {'input_ids': np.array([e.ids for e in enc], np.int64), 'attention_mask': np.array([e.attention_mask for e in enc], np.int64)}
+    @property
+    def inputs(self): return {i.name for i in self.sess.get_inputs()}
+    def bank(self, names, descriptions: dict | None = None, templates=None) -> np.ndarray:
+        "(C, embed_dim) class embeddings of `names`: each prompt normalised, averaged per class, renormalised (as `text_bank`)."
+        names = [str(n).strip() for n in names]
+        if not names or any(not n for n in names): raise ValueError("give at least one class name, none of them empty")
+        if len(set(names)) != len(names): raise ValueError(f"class names repeated: {sorted({n for n in names if names.count(n) > 1})}")
+        prompts = fill_prompts(names, self.templates if templates is None else list(templates), descriptions)
+        emb = self.encode([p for ps in prompts for p in ps])
+        cuts = np.cumsum([len(ps) for ps in prompts])[:-1]
+        return _unit(np.stack([e.mean(0) for e in np.split(emb, cuts)])).astype(np.float32)
+
+
 # %% ../nbs/31_runtime.ipynb #5808c991
 class OnnxClassifier:
     "An exported student in ONNX Runtime: `probs(paths)` and `predict(paths, top_k)`; unreadable images are reported, not fatal."
@@ -88,21 +152,82 @@ class OnnxClassifier:
         try: self.sess = ort.InferenceSession(str(model), opts, providers=['CPUExecutionProvider'])
         except Exception as e:   # onnxruntime's own exception types (InvalidProtobuf, Fail, ...)
             raise ValueError(f"{model} is not a readable ONNX model ({type(e).__name__}): export it again with vl2lite export") from None
-        self.input = self.sess.get_inputs()[0].name
-        self.classes = list(self.spec['classes'])
-    def run(self, x: np.ndarray) -> np.ndarray: return self.sess.run(None, {self.input: x.astype(np.float32, copy=False)})[0]
-    def probs(self, paths, bs: int = 32) -> tuple:
-        "(probabilities (N_ok, C), the paths they belong to, [(path, error)] for the images that could not be read)."
+        ins, self.dir, self.text = self.sess.get_inputs(), model.parent, None
+        self.input, self.bank_input = ins[0].name, ins[1].name if len(ins) > 1 else None
+        self.classes, self.W = list(self.spec['classes']), None
+        if self.bank_input:   # an open-vocabulary student: its class bank is an input, the default one stored beside it
+            f = self.dir/self.spec.get('bank', '')
+            if not f.is_file(): raise FileNotFoundError(f"No class bank at {f} (vl2lite export writes it beside an open-vocabulary student)")
+            self.W = np.load(f).astype(np.float32)
+            if len(self.W) != len(self.classes): raise ValueError(f"{f} holds {len(self.W)} class embeddings for {len(self.classes)} classes")
+    def run(self, x: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
+        "Probabilities (B, C) of normalised images `x`; an open-vocabulary student scores them against the bank `W` (default: its own)."
+        feed = {self.input: x.astype(np.float32, copy=False)}
+        if self.bank_input: feed[self.bank_input] = self.W if W is None else W
+        return self.sess.run(None, feed)[0]
+    @property
+    def open_vocab(self) -> bool: return self.bank_input is not None
+    def set_classes(self, names, descriptions: dict | None = None) -> 'OnnxClassifier':
+        """Classify among `names` (each with its description, when given): an open-vocabulary student only. The names are
+        embedded by the text tower exported beside it (`vl2lite export --text`) and its class bank swapped; no re-export."""
+        self.W, self.classes = self.bank(names, descriptions), [str(n).strip() for n in names]
+        return self
+    @property
+    def can_take_names(self) -> bool: return self.open_vocab and bool(self.spec.get('text')) and (self.dir/self.spec['text']).is_file()
+    def bank(self, names, descriptions: dict | None = None) -> np.ndarray:
+        "The class bank (C, d) of `names`, embedded by the exported text tower (loaded once), for `run` or `probs`."
+        if not self.open_vocab:
+            raise ValueError("this student's classes are fixed in its graph: only an open-vocabulary student (--method ood) takes new class names")
+        if self.text is None:
+            if not self.can_take_names:
+                raise FileNotFoundError(f"no text tower beside {self.dir}: export it with `vl2lite export --model STUDENT.pkl --text`")
+            self.text = OnnxTextEncoder(self.dir/self.spec['text'])
+        W = self.text.bank(names, descriptions)
+        if W.shape[1] != self.W.shape[1]:
+            raise ValueError(f"the text tower embeds into {W.shape[1]} dimensions, this student into {self.W.shape[1]}: another teacher's")
+        return W
+    def probs(self, paths, bs: int = 32, W: np.ndarray | None = None) -> tuple:
+        """(probabilities (N_ok, C), the paths they belong to, [(path, error)] for the images that could not be read); `paths`
+        may also be open binary files (an upload); `W`: a class bank for this call (`bank`), the student's own by default."""
         ok, xs, bad, out = [], [], [], []
         for p in paths:
             try: xs.append(preprocess(p, self.spec)); ok.append(p)
             except Exception as e: bad.append((p, f"{type(e).__name__}: {e}"))
-            if len(xs) == bs: out.append(self.run(np.stack(xs))); xs = []
-        if xs: out.append(self.run(np.stack(xs)))
-        return (np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)), ok, bad
+            if len(xs) == bs: out.append(self.run(np.stack(xs), W)); xs = []
+        if xs: out.append(self.run(np.stack(xs), W))
+        return (np.concatenate(out) if out else np.zeros((0, len(self.classes) if W is None else len(W)), np.float32)), ok, bad
     def predict(self, paths, top_k: int = 3) -> tuple:
         "([(path, [(class, probability), ...top_k])], [(path, error)])."
         P, ok, bad = self.probs(paths)
         k = max(1, min(top_k, len(self.classes)))
         top = np.argsort(-P, axis=1)[:, :k]
         return [(p, [(self.classes[j], float(P[i, j])) for j in top[i]]) for i, p in enumerate(ok)], bad
+
+# %% ../nbs/31_runtime.ipynb #a975632d
+def read_classes(names=None, file=None) -> tuple:
+    """(class names, descriptions or None) from names given one by one, or a file: one name per line (blank lines and
+    '#' comments skipped), a JSON list of names, or a JSON object mapping each name to its description."""
+    if names and file: raise ValueError("give the class names or a file of them, not both")
+    if not file: return ([str(n).strip() for n in names], None) if names else (None, None)
+    p = Path(file).expanduser()
+    if not p.is_file(): raise FileNotFoundError(f"No file of class names at {p}")
+    text, desc = p.read_text(encoding='utf-8'), None
+    if p.suffix.lower() == '.json':
+        try: d = json.loads(text)
+        except ValueError as e: raise ValueError(f"{p} is not valid JSON ({e})") from None
+        if isinstance(d, dict): names, desc = list(d), {str(k).strip(): v for k, v in d.items()}
+        elif isinstance(d, list): names = d
+        else: raise ValueError(f"{p} must hold a list of class names or an object of name: description")
+    else: names = [l for l in (l.strip() for l in text.splitlines()) if l and not l.startswith('#')]
+    names = [str(n).strip() for n in names]
+    if not names: raise ValueError(f"{p} holds no class names")
+    return names, desc
+
+def write_predictions(rows, path, top_k: int):
+    "Write `predict`'s rows to a CSV file: the path, then class and probability of each of the top-k."
+    import csv
+    k = max((len(t) for _, t in rows), default=top_k)
+    with open(path, 'w', newline='') as fh:
+        w = csv.writer(fh); w.writerow(['path'] + [f'{s}_{i}' for i in range(1, k + 1) for s in ('class', 'prob')])
+        for p, top in rows: w.writerow([str(p)] + [v for c, q in top for v in (c, f'{q:.6f}')])
+

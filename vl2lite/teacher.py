@@ -17,7 +17,7 @@ import open_clip
 from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES, SIMPLE_IMAGENET_TEMPLATES, IMAGENET_CLASSNAMES
 from .core import get_device, create_timm_model, progress
 from .data import ImageTable
-from .runtime import open_rgb
+from .runtime import open_rgb, fill_prompts
 from .evaluate import confusion
 
 # %% auto #0
@@ -40,7 +40,17 @@ class Teacher(nn.Module):
     preprocess = None
 
     def _image_features(self, x): raise NotImplementedError
-    def _text_features(self, texts): raise NotImplementedError
+    def tokenize(self, texts) -> tuple:
+        "(input ids, attention mask), int64 tensors (N, L), of `texts` as the text tower reads them."
+        raise NotImplementedError
+    def encode_tokens(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        "Text embeddings (N, embed_dim) of tokenized texts (`tokenize`): the text tower as a graph of tokens, for export."
+        raise NotImplementedError
+    def text_tokenizer(self) -> dict:
+        """How a runtime without PyTorch tokenizes for this text tower: `file` (a Hugging Face `tokenizers` JSON, or None),
+        `pad_id`, `max_length`, `pad_to` (a fixed length, or None), and a `note` when there is no such file."""
+        return dict(file=None, note=f"{type(self).__name__} has no torch-free tokenizer")
+    def _text_features(self, texts): return self.encode_tokens(*[t.to(self.device) for t in self.tokenize(texts)])
 
     def freeze(self):
         "No gradients, eval mode; called by subclasses at the end of `__init__`."
@@ -132,7 +142,7 @@ class OpenCLIPTeacher(Teacher):
                                    f"download them where you have internet and pass pretrained='/path/to/checkpoint.bin' instead.") from None
             raise
         self.model, self.preprocess = model, preprocess
-        self.tokenizer = open_clip.get_tokenizer(model_name)
+        self.tokenizer, self.model_name = open_clip.get_tokenizer(model_name), model_name
         self.name = f"openclip:{model_name}:{Path(str(pretrained)).name if is_file else pretrained}"
         self.pretrained = pretrained
         self.embed_dim = int(open_clip.get_model_config(model_name)['embed_dim']) if model_name in open_clip.list_models() \
@@ -145,7 +155,13 @@ class OpenCLIPTeacher(Teacher):
         self.freeze()
 
     def _image_features(self, x): return self.model.encode_image(x)
-    def _text_features(self, texts): return self.model.encode_text(self.tokenizer(texts).to(self.device))
+    def tokenize(self, texts):
+        ids = self.tokenizer(list(texts))
+        return ids, (ids != 0).long()   # open_clip pads with 0 to its context length; its text tower needs no mask
+    def encode_tokens(self, ids, mask): return self.model.encode_text(ids)
+    def text_tokenizer(self) -> dict:
+        return dict(file=None, open_clip_model=self.model_name,
+                    note="open_clip's tokenizer is not a Hugging Face tokenizers file: the runtime needs open_clip and torch to tokenize")
 
 # %% ../nbs/02_teacher.ipynb #d81475fa
 def _as_str_template(t):
@@ -199,17 +215,7 @@ def check_classnames(classnames, vocab=None, allow_duplicates: bool = False) -> 
 
 def class_prompts(classnames, templates='clip80', descriptions: dict | None = None, allow_duplicates: bool = False) -> list:
     "Per class, the list of prompts: every template filled with the name, plus its description(s) when given."
-    names, temps = check_classnames(classnames, allow_duplicates=allow_duplicates), resolve_templates(templates)
-    out = []
-    for c in names:
-        ps = [t.replace('{}', c) for t in temps]
-        if descriptions is not None:
-            ds = descriptions.get(c)
-            if ds is None: raise ValueError(f"no description for class {c!r}")
-            ds = [ds] if isinstance(ds, str) else list(ds)
-            ps = [f'{p.rstrip()} {d}' for p in ps for d in ds]
-        out.append(ps)
-    return out
+    return fill_prompts(check_classnames(classnames, allow_duplicates=allow_duplicates), resolve_templates(templates), descriptions)
 
 @torch.no_grad()
 def text_bank(teacher: Teacher, classnames, templates='clip80', descriptions: dict | None = None, batch_size: int = 256) -> torch.Tensor:
@@ -272,9 +278,16 @@ class ConSETeacher(Teacher):
         tmp = f.with_suffix(f'.tmp{os.getpid()}'); torch.save(E.cpu(), tmp); os.replace(tmp, f)
         return E
 
-    def _text_features(self, texts):
-        b = self.tokenizer(texts, padding=True, truncation=True, return_tensors='pt').to(self.device)
-        return F.normalize(_mean_pool(self.text_model(**b).last_hidden_state, b['attention_mask']), dim=-1)
+    def tokenize(self, texts):
+        b = self.tokenizer(list(texts), padding=True, truncation=True, return_tensors='pt')
+        return b['input_ids'], b['attention_mask']
+    def encode_tokens(self, ids, mask):
+        return F.normalize(_mean_pool(self.text_model(input_ids=ids, attention_mask=mask).last_hidden_state, mask), dim=-1)
+    def text_tokenizer(self) -> dict:
+        f = Path(self.tokenizer.name_or_path)/'tokenizer.json'
+        return dict(file=f if f.is_file() else None, pad_id=int(self.tokenizer.pad_token_id), pad_to=None,
+                    max_length=int(min(self.tokenizer.model_max_length, 512)),
+                    note=None if f.is_file() else f"the sentence encoder at {f.parent} has no tokenizer.json: the runtime needs transformers to tokenize")
 
     def class_probs(self, x):
         "Softmax(logits / tau) over the classifier's classes, restricted to the `topk` most probable when set."

@@ -16,18 +16,20 @@ from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, BalancedAccuracy
 from fastcore.basics import store_attr, listify
-from ..data import ImageTable, ItemIndex, table_dls, items_dl
+from fastai.data.transforms import Normalize
+from ..data import ImageTable, ItemIndex, table_dls, items_dl, MatchedViewCrop
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, teacher_source
 from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss, weighted_sum
 from ..heads import OpenVocabStudent, TEACHER_HEADS, teacher_head_option, check_teacher_head, adapted_teacher, learner_teacher_head, teacher_logit_scale
-from ..core import student_of, Settings, option, take
+from ..core import student_of, Settings, option, take, progress
 from ..callbacks import DistillLoss, TeacherEmbeddings, term_metrics, accuracy_metric
 
 # %% auto #0
-__all__ = ['TERMS', 'VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'read_descriptions', 'load_descriptions', 'base_novel_split',
-           'class_subset', 'OODDistill', 'OODOptions', 'ood_learner', 'ood_evaluate', 'fidelity_curve',
-           'per_class_cosine', 'ood_fidelity', 'retarget_learner', 'check', 'prepare', 'build', 'evaluate', 'describe']
+__all__ = ['TERMS', 'VARIANTS', 'RIDGES', 'Options', 'USES', 'UNLABELLED', 'MONITOR', 'JOB', 'read_descriptions',
+           'load_descriptions', 'base_novel_split', 'class_subset', 'OODDistill', 'OODOptions', 'ood_learner',
+           'lstsq_projection', 'ood_evaluate', 'fidelity_curve', 'per_class_cosine', 'ood_fidelity', 'plot_fidelity',
+           'report', 'retarget_learner', 'check', 'prepare', 'build', 'evaluate', 'describe']
 
 # %% ../../nbs/12_ood.ipynb #df282807
 def read_descriptions(descriptions: dict | str | Path) -> dict:
@@ -95,7 +97,8 @@ class OODDistill(DistillLoss):
     terms (those switched on) logged as `cls`, `mse`, `cst`, `vlalign`. `head`, a teacher head (`vl2lite.heads`),
     gives `L_vlalign` the teacher's class predictions in units of a cosine; by default the zero-shot cosines."""
     def __init__(self, cls: float = 1., mse: float = 0., cst: float = 0., vlalign: float = 0., k: int = 256,
-                 filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional', head=None):
+                 filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional', head=None,
+                 unlabelled: torch.Tensor | None = None):   # bool per dataset index: images without a label (no L_cls)
         store_attr()
     @property
     def teacher_head(self): return self.head
@@ -103,10 +106,16 @@ class OODDistill(DistillLoss):
         t, m = learn.teacher_emb, student_of(learn)
         s, tau = m.last_outputs['proj'], m.tau
         vals = {'cls': learn.loss_grad}   # fastai's CE on cos(s, W)/tau: L_cls
+        if self.unlabelled is not None and getattr(learn, 'item_idx', None) is not None:
+            lab = ~self.unlabelled[learn.item_idx.cpu()].to(s.device)   # L_cls on the labelled images of the batch only
+            if not lab.all():
+                p, y = learn.pred.as_subclass(torch.Tensor), learn.yb[0].as_subclass(torch.Tensor)
+                vals['cls'] = F.cross_entropy(p[lab].float(), y[lab]) if lab.any() else p.sum() * 0
         if self.mse: vals['mse'] = embed_mse_loss(s, t, self.mse_mode)
         if self.cst: vals['cst'] = contrastive_loss(s, t, tau, self.cst_mode)
         if self.vlalign:
-            tl = None if self.head is None else self.head.cosines(t)
+            h = self.head   # a model re-targeted to other classes: the zero-shot teacher over those classes
+            tl = None if h is None or (h.kind == 'zeroshot' and len(h.W) != len(m.W)) else h.cosines(t)
             vals['vlalign'] = vlalign_loss(s, t, m.W, tau, self.k, learn.yb[0] if self.filter_wrong else None, t_logits=tl)
         weights = {k: getattr(self, k) for k in vals}
         return weighted_sum(vals, weights), vals, weights
@@ -133,6 +142,11 @@ class OODOptions:
     cst_mode: str = option('bidirectional', "L_cst 'bidirectional' or 'student' (student-to-teacher only)")
     tau: float = option(0.07, "the student's softmax temperature over cosines")
     proj: str = option('linear', "the student's projection to the teacher's space: 'linear' or 'mlp'")
+    proj_init: str = option('random', "the projection's start: 'random', or 'lstsq', the least-squares map from the student's features "
+                            "to the teacher's embeddings of the training images", flag='--proj-init', choices=('random', 'lstsq'))
+    views: int = option(0, "augmented teacher views per image, cached, each the crop the student trains on (0: the student's own "
+                        "random crops against the plain image's embedding)", flag='--views', type=int)
+    unlab_idx: object = option(None, 'images without labels (indices into the table), imitated by every term but L_cls')
     train_idx: object = option(None, 'the training items (indices into the table; default: the train split)')
     log_terms: bool = option(True, 'log each switched-on term on validation (metrics L_*; the teacher then runs there)')
 
@@ -145,6 +159,9 @@ class OODOptions:
             for t in TERMS: setattr(self, t, float(t in self.terms))
         if not any(getattr(self, t) for t in TERMS): raise ValueError("every loss term is switched off")
         check_teacher_head(self.teacher_head)
+        if self.proj_init not in ('random', 'lstsq'): raise ValueError(f"proj_init must be 'random' or 'lstsq', got {self.proj_init!r}")
+        if self.proj_init == 'lstsq' and self.proj != 'linear': raise ValueError("a least-squares start needs the linear projection (proj='linear')")
+        if self.views < 0: raise ValueError(f"views must be >= 0, got {self.views}")
         if self.teacher_head != 'zeroshot' and not self.vlalign:
             raise ValueError(f"--teacher-head {self.teacher_head} changes the vlalign term only: add vlalign to --terms")
 
@@ -157,6 +174,15 @@ def _ov_student(student, teacher: Teacher, names, W, o: OODOptions, s: Settings)
         raise ValueError(f"the student embeds into {student.embed_dim} dimensions, the teacher {teacher.name} into {teacher.embed_dim}")
     return student.set_classes(names, W)
 
+def _views(teacher, table, cache, o: OODOptions, s: Settings) -> tuple:
+    "(cache, table_dls transforms): with `o.views`, a cache of that many augmented views and crops matched to them."
+    if not o.views: return cache, {}
+    if s.on_the_fly: raise ValueError("views need the cached teacher: on the fly, the teacher already embeds the student's own crop")
+    kw = {**(cache._kwargs if cache is not None else dict(root=s.cache_dir)), 'n_views': o.views + 1}
+    c = TeacherCache(teacher, table, **kw)
+    crop = MatchedViewCrop(s.size, c.keys, c.n_views, c.view_seed, c.min_scale)
+    return c, dict(item_tfms=[crop], batch_tfms=[Normalize.from_stats(*s.stats)])   # the flip is the view's
+
 def ood_learner(table: ImageTable,                     # the training classes' images (`class_subset(table, base)`)
                 student='resnet18',                     # a timm name, or an `OpenVocabStudent`
                 teacher: Teacher | None = None,         # the frozen teacher (its text tower gives the classes)
@@ -168,21 +194,75 @@ def ood_learner(table: ImageTable,                     # the training classes' i
                 **kw) -> Learner:                       # `Learner` arguments (path, cbs, metrics, ...)
     """A fastai `Learner` that distils `teacher` into an open-vocabulary student on the classes of `table`.
     `teacher_head` ('zeroshot', 'tip', 'linear'; `vl2lite.heads`), fitted on the training images `train_idx` of `table`,
-    gives `L_vlalign` the teacher's predictions in place of its zero-shot cosines."""
+    gives `L_vlalign` the teacher's predictions in place of its zero-shot cosines. `proj_init='lstsq'` (`lstsq_projection`),
+    `views` (crops matched to cached teacher views) and `unlab_idx` (images imitated without labels) bring the student closer
+    to its teacher."""
     o, s = take(OODOptions, options, kw), take(Settings, settings, kw)
     if teacher is None: raise ValueError("the OOD method needs a teacher (its text tower gives the classes)")
     names = check_classnames(list(table.vocab) if classnames is None else classnames, table.vocab)
     desc = None if o.descriptions is None else load_descriptions(o.descriptions, names)
     st = _ov_student(student, teacher, names, text_bank(teacher, names, templates, desc).cpu(), o, s)
     train_idx = table.idxs('train') if o.train_idx is None else np.asarray(o.train_idx)
-    dls = table_dls(table, bs=min(s.bs, len(train_idx)), train_idx=train_idx, **s.loader_kw())
-    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, dls.valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats)
+    unlab = np.zeros(0, np.int64) if o.unlab_idx is None else np.asarray(o.unlab_idx, dtype=np.int64)
+    if len(unlab) and o.filter_wrong: raise ValueError("filter_wrong needs labels: it cannot be used with unlabelled images")
+    cache, tfms = _views(teacher, table, cache, o, s)
+    items = np.concatenate([train_idx, unlab])
+    dls = table_dls(table, bs=min(s.bs, len(items)), train_idx=items, unlabelled_ok=bool(len(unlab)), **tfms, **s.loader_kw())
+    source, cache = teacher_source(teacher, table, np.concatenate([items, dls.valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats)
+    init = lstsq_projection(st, dls, table, items, cache) if o.proj_init == 'lstsq' else None   # its ridge chosen on validation
     head = adapted_teacher(o.teacher_head, st.W, cache, table, train_idx, logit_scale=teacher_logit_scale(teacher))
-    cb = OODDistill(o.cls, o.mse, o.cst, o.vlalign, o.k, o.filter_wrong, o.mse_mode, o.cst_mode, head=head)
+    mask = torch.from_numpy(np.isin(np.arange(len(table)), unlab)) if len(unlab) else None
+    cb = OODDistill(o.cls, o.mse, o.cst, o.vlalign, o.k, o.filter_wrong, o.mse_mode, o.cst_mode, head=head, unlabelled=mask)
     metrics = [accuracy_metric(), BalancedAccuracy()] if kw.get('metrics') is None else list(listify(kw['metrics']))
     if o.log_terms: metrics += term_metrics(cb, [t for t in TERMS if getattr(o, t)])
     kw.update(metrics=metrics, cbs=[ItemIndex(), TeacherEmbeddings(source, valid=o.log_terms), cb] + listify(kw.get('cbs')) + s.callbacks())
-    return Learner(dls, st, loss_func=CrossEntropyLossFlat(), **kw)
+    learn = Learner(dls, st, loss_func=CrossEntropyLossFlat(), **kw)
+    learn.proj_init = init
+    return learn
+
+# %% ../../nbs/12_ood.ipynb #af5e0612
+def _features_targets(model, dev, dls, table, idxs, cache, bs):
+    "Batches (features with a column of ones, the teacher's normalised embeddings) of the items `idxs`, validation transforms."
+    k = 0
+    for b in progress(items_dl(dls, table, idxs, bs=bs, with_labels=False), f'least-squares projection ({len(idxs)} images)'):
+        f = model.features(b[0].as_subclass(torch.Tensor).to(dev)).double().cpu()
+        yield torch.cat([f, torch.ones(len(f), 1, dtype=f.dtype)], 1), F.normalize(cache.lookup(idxs[k:k + len(f)]).double(), dim=-1)
+        k += len(f)
+
+RIDGES = (0.01, 0.1, 0.3, 1., 3.)
+
+@torch.no_grad()
+def lstsq_projection(model: OpenVocabStudent, dls, table: ImageTable, idxs, cache: TeacherCache, ridge: float | None = None,
+                     valid_idx=None, max_valid: int = 2000, bs: int = 64) -> dict:
+    """Set the linear projection of `model` to the ridge least-squares map (with bias) from its pooled features of the items
+    `idxs` (validation transforms) to the teacher's normalised embeddings of them in `cache`; `ridge` is relative to the
+    mean feature energy, or (None) the one of `RIDGES` whose map gives the highest mean cosine to the teacher on up to
+    `max_valid` validation items (`valid_idx`, default `dls.valid_idx`). `X'X` and `X'T` are summed batch by batch:
+    memory does not grow with the number of training images. Returns the ridge and its validation cosine."""
+    proj = model.heads['proj']
+    if proj.kind != 'linear': raise ValueError("a least-squares start needs the linear projection (proj='linear')")
+    idxs, dev, was, cache = np.asarray(idxs), next(model.parameters()).device, model.training, cache.for_table(table)
+    d = model.feature_dim + 1
+    A, B = torch.zeros(d, d, dtype=torch.float64), torch.zeros(d, model.embed_dim, dtype=torch.float64)
+    model.eval()
+    try:
+        for X, T in _features_targets(model, dev, dls, table, idxs, cache, bs): A += X.T @ X; B += X.T @ T
+        vi = np.asarray(dls.valid_idx if valid_idx is None else valid_idx)
+        vi = vi[np.linspace(0, len(vi) - 1, min(len(vi), max_valid)).astype(int)] if len(vi) else vi
+        Xv, Tv = map(torch.cat, zip(*_features_targets(model, dev, dls, table, vi, cache, bs))) if ridge is None and len(vi) else (None, None)
+    finally: model.train(was)
+    def solve(lam):
+        R = A.clone(); R[:-1, :-1] += lam * A.diagonal()[:-1].mean() * torch.eye(d - 1, dtype=A.dtype)   # the bias is not shrunk
+        return torch.linalg.solve(R, B)
+    cos = lambda W: float((F.normalize(Xv @ W, dim=-1) * Tv).sum(-1).mean())
+    if ridge is None:
+        if Xv is None: raise ValueError("choosing the ridge needs validation images: give ridge= or valid_idx=")
+        scores = {lam: cos(solve(lam)) for lam in RIDGES}
+        ridge = max(scores, key=scores.get)
+    W = solve(ridge)
+    proj.net.weight.copy_(W[:-1].T.float()); proj.net.bias.copy_(W[-1].float())
+    return dict(ridge=ridge, valid_cos=round(cos(W), 4) if Xv is not None else None)
+
 
 # %% ../../nbs/12_ood.ipynb #59655b71
 from ..evaluate import embed_items, mean_class_acc   # written once, below the methods
@@ -257,6 +337,42 @@ def ood_fidelity(learn_or_model, table: ImageTable, base, novel, cache: TeacherC
     return dict(curve=fidelity_curve(emb_s, emb_t, W_all, table, idxs, base, novel, alphas), per_class=per_class_cosine(emb_s, emb_t, table, idxs))
 
 
+# %% ../../nbs/12_ood.ipynb #0d542da8
+def plot_fidelity(fid: dict, base, novel):
+    """The fidelity diagnostic as a figure: ID and OOD accuracy against the cosine to the teacher along `fid['curve']`
+    (left; one point per step a, from the student on the left to the teacher on the right), and the mean student-teacher
+    cosine of each class's images, base and novel (right)."""
+    import matplotlib.pyplot as plt
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    c = fid['curve']
+    x = [r['cos_to_teacher'] for r in c]
+    for k, lab in (('id', 'ID: base classes'), ('ood', 'OOD: novel classes')): a1.plot(x, [r[k] for r in c], 'o-', label=lab)
+    a1.set_xlabel("mean cosine to the teacher's embedding", fontsize=10); a1.set_ylabel('mean per-class accuracy (%)', fontsize=10)
+    a1.set_title('The student moved toward the teacher', fontsize=11); a1.legend(fontsize=9); a1.tick_params(labelsize=9)
+    pc = fid['per_class']; names = [n for n in list(base) + list(novel) if n in pc]
+    a2.barh(range(len(names)), [pc[n] for n in names], color=['C0' if n in base else 'C1' for n in names])
+    a2.set_yticks(range(len(names)), names, fontsize=9); a2.invert_yaxis(); a2.tick_params(labelsize=9)
+    a2.set_xlabel('student-teacher cosine, mean over the test images', fontsize=10)
+    a2.set_title('Per class: base (blue), novel (orange)', fontsize=11)
+    fig.tight_layout()
+    return fig
+
+def report(rep, learn: Learner, s, res: dict):
+    "The run report's section on how closely the student imitates the teacher (`res['fidelity']`, from `evaluate`)."
+    fid = res.get('fidelity')
+    if not fid: return
+    rep.heading('Fidelity to the teacher (test split)')
+    rep.text("An open-vocabulary student names the novel classes only as well as it reproduces the teacher's image embedding. "
+             "Each row moves the student's embedding of every test image toward the teacher's, normalize(a t + (1 - a) s), and "
+             "scores it against the class text embeddings: a = 0 is the student, a = 1 the teacher.")
+    rep.table([dict(a=r['a'], cosine_to_teacher=r['cos_to_teacher'], ID=r['id'], OOD=r['ood']) for r in fid['curve']],
+              ['a', 'cosine_to_teacher', 'ID', 'OOD'])
+    rep.figure(plot_fidelity(fid, s.split['base'], s.split['novel']),
+               "Left: mean per-class test accuracy (%) on the base classes (ID) and the novel classes (OOD) against the mean cosine "
+               "between the moved embedding and the teacher's, one point per row of the table (a = 0, the student, on the left; "
+               "a = 1, the teacher, on the right). Right: the student's cosine to the teacher per class.")
+
+
 # %% ../../nbs/12_ood.ipynb #ea999ee0
 def retarget_learner(learn: Learner, classnames, W: torch.Tensor | None = None, teacher: Teacher | None = None,
                      templates='clip80', descriptions=None, bank: str | Path | None = None) -> Learner:
@@ -277,7 +393,8 @@ def retarget_learner(learn: Learner, classnames, W: torch.Tensor | None = None, 
 
 # %% ../../nbs/12_ood.ipynb #56da596d
 Options = OODOptions
-USES = {'ood': ('novel', 'descriptions', 'terms', 'filter_wrong', 'teacher_head')}   # the command-line options it takes
+USES = {'ood': ('novel', 'descriptions', 'terms', 'filter_wrong', 'teacher_head', 'views', 'proj_init')}   # the command-line options it takes
+UNLABELLED = True   # images without labels (`--unlabelled`, or the labels outside `--fraction`) are imitated, without L_cls
 MONITOR, JOB = 'balanced_accuracy_score', 'distill'
 
 def check(method: str, options: OODOptions, fraction: float = 1., unlabelled=None):
@@ -301,7 +418,8 @@ def _descriptions(s):
 def build(s) -> Learner:
     "The learner of `s` (a `DistillSetup`) on the base classes."
     desc, names = _descriptions(s), s.names_of(s.train_table.vocab)
-    o = replace(s.options, descriptions={n: desc[n] for n in names} if desc else None, train_idx=s.train_idx, log_terms=False)
+    unlab = s.unlab_idx if s.unlab_idx is not None and len(s.unlab_idx) else None
+    o = replace(s.options, descriptions={n: desc[n] for n in names} if desc else None, train_idx=s.train_idx, unlab_idx=unlab, log_terms=False)
     return ood_learner(s.train_table, s.student, s.teacher, o, s.settings, names, s.templates, s.cache, path=s.out)
 
 def _adapted_id(learn, s) -> dict:
@@ -313,10 +431,10 @@ def _adapted_id(learn, s) -> dict:
     return dict(teacher_head=s.options.teacher_head, teacher_head_id=round(mean_class_acc(pred, s.train_table.targets(te)), 1))
 
 def evaluate(learn: Learner, s) -> dict:
-    "ID / OOD / all mean per-class test accuracy (%) of student and teacher; the learner is left classifying every class."
+    "ID / OOD / all mean per-class test accuracy (%) of student and teacher, and the fidelity diagnostic; the learner is left classifying every class."
     W_all = text_bank(s.teacher, s.classnames, s.templates, _descriptions(s)).cpu()
     res = ood_evaluate(learn, s.table, s.split['base'], s.split['novel'], W_all=W_all, cache=s.cache)
-    res.update(_adapted_id(learn, s))
+    res.update(_adapted_id(learn, s), fidelity=ood_fidelity(learn, s.table, s.split['base'], s.split['novel'], s.cache, W_all))
     retarget_learner(learn, s.classnames, W=W_all)
     learn.model.save_classes(Path(s.out)/'classes.pt', teacher=s.teacher.name)
     return dict(base=s.split['base'], novel=s.split['novel'], test_acc=res['student_all'], **res, classes_file=str(Path(s.out)/'classes.pt'))
