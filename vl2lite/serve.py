@@ -175,7 +175,10 @@ def create_app(model, max_request_mb: float = 20., max_images: int = 16, max_cla
         if unknown: raise HTTPException(400, f"unknown field(s) {unknown}: send a JSON object with classes and descriptions")
         try: names = _names(body.get('classes'))
         except ValueError as e: raise HTTPException(400, str(e)) from None
-        names, W = await run_in_threadpool(sv.bank, names, body.get('descriptions'))
+        d = body.get('descriptions')
+        if d is not None and not (isinstance(d, dict) and all(isinstance(v, (str, list)) for v in d.values())):
+            raise HTTPException(400, 'descriptions must map class names to sentences')
+        names, W = await run_in_threadpool(sv.bank, names, d)
         with sv.lock: sv.classes, sv.W = names, W
         return dict(classes=names)
 
