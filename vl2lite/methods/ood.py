@@ -21,7 +21,7 @@ from ..data import ImageTable, ItemIndex, table_dls, items_dl, MatchedViewCrop
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, teacher_source
 from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss, weighted_sum
-from ..heads import OpenVocabStudent, TEACHER_HEADS, teacher_head_option, check_teacher_head, adapted_teacher, learner_teacher_head, teacher_logit_scale
+from ..heads import OpenVocabStudent, ZeroShotHead, TEACHER_HEADS, teacher_head_option, check_teacher_head, adapted_teacher, learner_teacher_head, teacher_logit_scale
 from ..core import student_of, Settings, option, take, progress
 from ..callbacks import DistillLoss, TeacherEmbeddings, term_metrics, accuracy_metric
 
@@ -114,8 +114,7 @@ class OODDistill(DistillLoss):
         if self.mse: vals['mse'] = embed_mse_loss(s, t, self.mse_mode)
         if self.cst: vals['cst'] = contrastive_loss(s, t, tau, self.cst_mode)
         if self.vlalign:
-            h = self.head   # a model re-targeted to other classes: the zero-shot teacher over those classes
-            tl = None if h is None or (h.kind == 'zeroshot' and len(h.W) != len(m.W)) else h.cosines(t)
+            tl = None if self.head is None else self.head.cosines(t)
             vals['vlalign'] = vlalign_loss(s, t, m.W, tau, self.k, learn.yb[0] if self.filter_wrong else None, t_logits=tl)
         weights = {k: getattr(self, k) for k in vals}
         return weighted_sum(vals, weights), vals, weights
@@ -386,6 +385,8 @@ def retarget_learner(learn: Learner, classnames, W: torch.Tensor | None = None, 
         if descriptions is not None: descriptions = load_descriptions(descriptions, list(classnames))
         m.retarget(teacher, classnames, templates, descriptions)
     else: raise ValueError("give the classes' text embeddings W, a teacher to embed them, or a saved bank")
+    for cb in learn.cbs:   # the zero-shot teacher of L_vlalign scores the new classes too (an adapted head knows the old ones only)
+        if isinstance(cb, OODDistill) and getattr(cb.head, 'kind', None) == 'zeroshot': cb.head = ZeroShotHead(m.W, cb.head.logit_scale)
     for tl in learn.dls.train_ds.tls + learn.dls.valid_ds.tls:
         for f in tl.tfms.fs:
             if isinstance(f, Categorize): f.vocab = CategoryMap(list(m.classnames), sort=False)
