@@ -32,10 +32,10 @@ def test_distill_flags_reach_the_job():
     a = p.parse_args(['distill', '--data', 'D', '--teacher', 'T', '--student', 'S', '--pretrained', 'no', '--method', 'ood', '--vis-mode',
                       'pairwise', '--fraction', '0.5', '--unlabelled', 'U', '--size', '48', '--bs', '16', '--sync-bn', '--epochs', '2',
                       '--lr', '0.01', '--seed', '3', '--templates', 'photo', '--classnames', 'a', 'b', '--novel', '3', '--descriptions',
-                      'd.json', '--terms', 'cls', 'mse', '--filter-wrong', '--teacher-head', 'linear', '--views', '2', '--proj-init', 'lstsq', '--out', 'O', '--on-bad-image',
+                      'd.json', '--terms', 'cls', 'mse', '--filter-wrong', '--teacher-head', 'linear', '--views', '2', '--proj-init', 'lstsq', '--mse-weight', '2', '--out', 'O', '--on-bad-image',
                       'stop', '--log', 'tensorboard', '--cache-dir', 'C', '--device', 'cpu', '--no-report', '--preload', 'no', '--workers', '2',
-                      '--precision', 'bf16', '--channels-last'])
-    assert _run_kwargs(a, subs['distill'], 'distill') == dict(
+                      '--precision', 'bf16', '--channels-last', '--shots', '4', '--split-file', 'S.json'])
+    assert _run_kwargs(a, subs['distill'], 'distill') == dict(dataset=None, split_file='S.json', shots=4, labelled_list=None, mse=2.,
         data='D', teacher='T', student='S', pretrained=False, method='ood', vis_mode='pairwise', fraction=0.5, unlabelled='U', size=48,
         bs=16, epochs=2, lr=0.01, seed=3, templates=['photo'], classnames=['a', 'b'], novel=['3'], descriptions='d.json', terms=['cls', 'mse'],
         filter_wrong=True, teacher_head='linear', views=2, proj_init='lstsq', out='O', on_bad='raise', log='tensorboard', cache_dir='C', device='cpu', report=False,
@@ -47,6 +47,7 @@ def test_defaults_reach_the_job():
     kw = _run_kwargs(p.parse_args(['distill']), subs['distill'], 'distill')
     assert (kw['vis_mode'], kw['teacher_head'], kw['terms'], kw['templates'], kw['size'], kw['out']) == \
            ('pointwise', 'zeroshot', ['cls', 'mse', 'cst', 'vlalign'], ['clip80', 'simple'], 64, 'vl2lite_run')
+    assert (kw['mse'], kw['proj_init'], kw['shots'], kw['split_file'], kw['dataset']) == (10., 'lstsq', None, None, None)
     kw = _run_kwargs(p.parse_args(['pretrain', '--epochs', '3']), subs['pretrain'], 'pretrain')
     assert (kw['method'], kw['student'], kw['epochs'], kw['templates'], kw['out']) == ('lgd', 'resnet18', 3, 'clip80', 'vl2lite_pretrain')
     assert (kw['preload'], kw['num_workers'], kw['precision'], kw['channels_last']) == ('auto', 'auto', 'auto', False)

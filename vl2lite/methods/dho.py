@@ -231,11 +231,11 @@ USES = {'dho': ('teacher_head',), 'dho_single': ('teacher_head',)}   # the comma
 MONITOR, JOB = 'accuracy', 'distill'
 UNLABELLED = True   # it learns from images without labels (`--unlabelled`, or the labels outside `--fraction`)
 
-def check(method: str, options: DHOOptions, fraction: float = 1., unlabelled=None):
+def check(method: str, options: DHOOptions, partial: bool = False, unlabelled=None):
     "Refuse settings DHO cannot use, before any work starts."
-    if fraction >= 1 and unlabelled is None:
-        raise ValueError(f"{method} is semi-supervised: give a fraction < 1 of the training labels (the rest are used "
-                         "unlabelled) or a folder of unlabelled images")
+    if not partial and unlabelled is None:
+        raise ValueError(f"{method} is semi-supervised: give part of the training labels (--fraction < 1, --shots or --labelled-list; "
+                         "the rest are used unlabelled) or a folder of unlabelled images")
 
 def prepare(table, method: str, options: DHOOptions, seed: int = 0) -> tuple:
     "(the table the student trains on, what `evaluate` needs of the split): every class."

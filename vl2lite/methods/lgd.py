@@ -258,9 +258,9 @@ Options = LGDOptions
 USES = {'lgd': (), 'feature_kd': ()}   # no command-line options beyond the job's
 MONITOR, JOB = None, 'pretrain'        # no labels to select an epoch on: the last one is kept
 
-def check(method: str, options: LGDOptions, fraction: float = 1., unlabelled=None):
+def check(method: str, options: LGDOptions, partial: bool = False, unlabelled=None):
     "Refuse settings pre-training cannot use, before any work starts."
-    if fraction < 1 or unlabelled is not None: raise ValueError("pre-training uses every image without labels: no --fraction or --unlabelled")
+    if partial or unlabelled is not None: raise ValueError("pre-training uses every image without labels: no --fraction or --unlabelled")
 
 def read_table(data, classnames=None, on_bad: str = 'warn') -> ImageTable:
     "The images to pre-train on: class folders (labels unused) or one folder of images (then `classnames` name the task's classes)."

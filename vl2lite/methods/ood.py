@@ -19,7 +19,7 @@ from fastcore.basics import store_attr, listify
 from fastai.data.transforms import Normalize
 from ..data import ImageTable, ItemIndex, table_dls, items_dl, MatchedViewCrop
 from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
-from ..cache import TeacherCache, teacher_source
+from ..cache import TeacherCache, CachedTeacher, teacher_source
 from ..losses import embed_mse_loss, contrastive_loss, vlalign_loss, weighted_sum
 from ..heads import OpenVocabStudent, ZeroShotHead, TEACHER_HEADS, teacher_head_option, check_teacher_head, adapted_teacher, learner_teacher_head, teacher_logit_scale
 from ..core import student_of, Settings, option, take, progress
@@ -128,12 +128,13 @@ class OODOptions:
     novel: object = option(None, 'the novel classes, a count (drawn with the seed) or folder names (default: half the classes)',
                            flag='--novel', nargs='+')
     descriptions: object = option(None, 'class descriptions: a dict or a JSON file mapping each class to a sentence', flag='--descriptions')
-    terms: tuple | None = option(None, 'the loss terms switched on, each at weight 1 (default: the weights below; a job: all four, '
-                                 'the full method)', flag='--terms', job=TERMS, nargs='+', choices=TERMS)
+    terms: tuple | None = option(None, 'the loss terms switched on, each at its weight below (1 where that is 0; default: the weights '
+                                 'below; a job: all four, the full method, with L_mse at 10)', flag='--terms', job=TERMS, nargs='+', choices=TERMS)
     filter_wrong: bool = option(False, 'drop the images the teacher gets wrong from L_vlalign', flag='--filter-wrong')
     teacher_head: str = teacher_head_option("the teacher's class predictions L_vlalign distils")
     cls: float = option(1., 'weight of L_cls, the cross-entropy of the text classifier on the labels')
-    mse: float = option(0., "weight of L_mse, the distance to the teacher's image embedding")
+    mse: float = option(0., "weight of L_mse, the distance to the teacher's image embedding (a job: 10, the closest imitation measured; "
+                        "the paper: 1)", flag='--mse-weight', job=10., type=float)
     cst: float = option(0., "weight of L_cst, the contrastive loss against the teacher's image embeddings")
     vlalign: float = option(0., "weight of L_vlalign, the agreement with the teacher's top-k class distribution")
     k: int = option(256, 'the top-k classes of L_vlalign')
@@ -142,7 +143,8 @@ class OODOptions:
     tau: float = option(0.07, "the student's softmax temperature over cosines")
     proj: str = option('linear', "the student's projection to the teacher's space: 'linear' or 'mlp'")
     proj_init: str = option('random', "the projection's start: 'random', or 'lstsq', the least-squares map from the student's features "
-                            "to the teacher's embeddings of the training images", flag='--proj-init', choices=('random', 'lstsq'))
+                            "to the teacher's embeddings of the training images (a job: 'lstsq')", flag='--proj-init', choices=('random', 'lstsq'),
+                            job='lstsq')
     views: int = option(0, "augmented teacher views per image, cached, each the crop the student trains on (0: the student's own "
                         "random crops against the plain image's embedding)", flag='--views', type=int)
     unlab_idx: object = option(None, 'images without labels (indices into the table), imitated by every term but L_cls')
@@ -155,7 +157,7 @@ class OODOptions:
         if self.terms is not None:
             bad = [t for t in self.terms if t not in TERMS]
             if bad: raise ValueError(f"unknown loss term(s) {bad}; the terms are {list(TERMS)}")
-            for t in TERMS: setattr(self, t, float(t in self.terms))
+            for t in TERMS: setattr(self, t, float(getattr(self, t) or 1.) if t in self.terms else 0.)
         if not any(getattr(self, t) for t in TERMS): raise ValueError("every loss term is switched off")
         check_teacher_head(self.teacher_head)
         if self.proj_init not in ('random', 'lstsq'): raise ValueError(f"proj_init must be 'random' or 'lstsq', got {self.proj_init!r}")
@@ -208,7 +210,7 @@ def ood_learner(table: ImageTable,                     # the training classes' i
     items = np.concatenate([train_idx, unlab])
     dls = table_dls(table, bs=min(s.bs, len(items)), train_idx=items, unlabelled_ok=bool(len(unlab)), **tfms, **s.loader_kw())
     source, cache = teacher_source(teacher, table, np.concatenate([items, dls.valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats)
-    init = lstsq_projection(st, dls, table, items, cache) if o.proj_init == 'lstsq' else None   # its ridge chosen on validation
+    init = lstsq_projection(st, dls, table, items, source) if o.proj_init == 'lstsq' else None   # its ridge chosen on validation
     head = adapted_teacher(o.teacher_head, st.W, cache, table, train_idx, logit_scale=teacher_logit_scale(teacher))
     mask = torch.from_numpy(np.isin(np.arange(len(table)), unlab)) if len(unlab) else None
     cb = OODDistill(o.cls, o.mse, o.cst, o.vlalign, o.k, o.filter_wrong, o.mse_mode, o.cst_mode, head=head, unlabelled=mask)
@@ -220,35 +222,50 @@ def ood_learner(table: ImageTable,                     # the training classes' i
     return learn
 
 # %% ../../nbs/12_ood.ipynb #af5e0612
-def _features_targets(model, dev, dls, table, idxs, cache, bs):
-    "Batches (features with a column of ones, the teacher's normalised embeddings) of the items `idxs`, validation transforms."
+def _features_targets(model, dev, dls, table, idxs, source, bs):
+    """Batches (features with a column of ones, the teacher's normalised embeddings from `source`, a `CachedTeacher` or an
+    `OnTheFlyTeacher`) of the items `idxs`, validation transforms."""
     k = 0
     for b in progress(items_dl(dls, table, idxs, bs=bs, with_labels=False), f'least-squares projection ({len(idxs)} images)'):
-        f = model.features(b[0].as_subclass(torch.Tensor).to(dev)).double().cpu()
-        yield torch.cat([f, torch.ones(len(f), 1, dtype=f.dtype)], 1), F.normalize(cache.lookup(idxs[k:k + len(f)]).double(), dim=-1)
+        x = b[0].as_subclass(torch.Tensor).to(dev)
+        f = model.features(x).double().cpu()
+        t = source(idxs[k:k + len(f)], x).double().cpu()
+        yield torch.cat([f, torch.ones(len(f), 1, dtype=f.dtype)], 1), F.normalize(t, dim=-1)
         k += len(f)
 
 RIDGES = (0.01, 0.1, 0.3, 1., 3.)
 
 @torch.no_grad()
-def lstsq_projection(model: OpenVocabStudent, dls, table: ImageTable, idxs, cache: TeacherCache, ridge: float | None = None,
-                     valid_idx=None, max_valid: int = 2000, bs: int = 64) -> dict:
+def lstsq_projection(model: OpenVocabStudent,   # the student: its linear projection is set
+                     dls,                        # `table_dls` of `table`: the validation transforms and normalisation
+                     table: ImageTable,          # the images
+                     idxs,                       # the items the map is fitted on (at most `max_items` of them, evenly spaced)
+                     source,                     # the teacher's embeddings: a `TeacherCache`, `CachedTeacher` or `OnTheFlyTeacher`
+                     ridge: float | None = None, # relative to the mean feature energy; None: chosen from `RIDGES` on validation
+                     valid_idx=None,             # the validation items of that choice (default `dls.valid_idx`)
+                     max_valid: int = 2000,      # at most this many of them, evenly spaced
+                     max_items: int = 20000,     # the training items used, evenly spaced: the pass costs at most this many images
+                     bs: int = 64) -> dict:
     """Set the linear projection of `model` to the ridge least-squares map (with bias) from its pooled features of the items
     `idxs` (validation transforms) to the teacher's normalised embeddings of them in `cache`; `ridge` is relative to the
     mean feature energy, or (None) the one of `RIDGES` whose map gives the highest mean cosine to the teacher on up to
     `max_valid` validation items (`valid_idx`, default `dls.valid_idx`). `X'X` and `X'T` are summed batch by batch:
-    memory does not grow with the number of training images. Returns the ridge and its validation cosine."""
+    memory does not grow with the number of training images, and at most `max_items` of them are read (a map of
+    (features + 1) x embed_dim numbers is over-determined long before ImageNet's 1.28M). Returns the ridge, its validation
+    cosine and the number of items fitted."""
     proj = model.heads['proj']
     if proj.kind != 'linear': raise ValueError("a least-squares start needs the linear projection (proj='linear')")
-    idxs, dev, was, cache = np.asarray(idxs), next(model.parameters()).device, model.training, cache.for_table(table)
+    idxs, dev, was = np.asarray(idxs), next(model.parameters()).device, model.training
+    if len(idxs) > max_items: idxs = idxs[np.linspace(0, len(idxs) - 1, max_items).astype(int)]
+    if isinstance(source, TeacherCache): source = CachedTeacher(source.for_table(table))
     d = model.feature_dim + 1
     A, B = torch.zeros(d, d, dtype=torch.float64), torch.zeros(d, model.embed_dim, dtype=torch.float64)
     model.eval()
     try:
-        for X, T in _features_targets(model, dev, dls, table, idxs, cache, bs): A += X.T @ X; B += X.T @ T
+        for X, T in _features_targets(model, dev, dls, table, idxs, source, bs): A += X.T @ X; B += X.T @ T
         vi = np.asarray(dls.valid_idx if valid_idx is None else valid_idx)
         vi = vi[np.linspace(0, len(vi) - 1, min(len(vi), max_valid)).astype(int)] if len(vi) else vi
-        Xv, Tv = map(torch.cat, zip(*_features_targets(model, dev, dls, table, vi, cache, bs))) if ridge is None and len(vi) else (None, None)
+        Xv, Tv = map(torch.cat, zip(*_features_targets(model, dev, dls, table, vi, source, bs))) if ridge is None and len(vi) else (None, None)
     finally: model.train(was)
     def solve(lam):
         R = A.clone(); R[:-1, :-1] += lam * A.diagonal()[:-1].mean() * torch.eye(d - 1, dtype=A.dtype)   # the bias is not shrunk
@@ -260,7 +277,7 @@ def lstsq_projection(model: OpenVocabStudent, dls, table: ImageTable, idxs, cach
         ridge = max(scores, key=scores.get)
     W = solve(ridge)
     proj.net.weight.copy_(W[:-1].T.float()); proj.net.bias.copy_(W[-1].float())
-    return dict(ridge=ridge, valid_cos=round(cos(W), 4) if Xv is not None else None)
+    return dict(ridge=ridge, valid_cos=round(cos(W), 4) if Xv is not None else None, n_items=len(idxs))
 
 
 # %% ../../nbs/12_ood.ipynb #59655b71
@@ -398,7 +415,7 @@ USES = {'ood': ('novel', 'descriptions', 'terms', 'filter_wrong', 'teacher_head'
 UNLABELLED = True   # images without labels (`--unlabelled`, or the labels outside `--fraction`) are imitated, without L_cls
 MONITOR, JOB = 'balanced_accuracy_score', 'distill'
 
-def check(method: str, options: OODOptions, fraction: float = 1., unlabelled=None):
+def check(method: str, options: OODOptions, partial: bool = False, unlabelled=None):
     "Refuse settings the OOD method cannot use, before any work starts."
     d = options.descriptions
     if isinstance(d, (str, Path)) and not Path(d).expanduser().exists(): raise FileNotFoundError(f"No descriptions file at {d}")

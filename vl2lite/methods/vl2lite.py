@@ -99,7 +99,7 @@ Options = VL2LiteOptions
 USES = {'vl2lite': ('vis_mode', 'teacher_head'), 'logit_kd': ('teacher_head',), 'ce': ()}   # the command-line options of each variant
 MONITOR, JOB = 'accuracy', 'distill'
 
-def check(method: str, options: VL2LiteOptions, fraction: float = 1., unlabelled=None):
+def check(method: str, options: VL2LiteOptions, partial: bool = False, unlabelled=None):
     "Refuse settings this method cannot use, before any work starts (nothing here: every option is checked by `VL2LiteOptions`)."
 
 def prepare(table, method: str, options: VL2LiteOptions, seed: int = 0) -> tuple:
