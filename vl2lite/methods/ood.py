@@ -247,7 +247,7 @@ def lstsq_projection(model: OpenVocabStudent,   # the student: its linear projec
                      max_items: int = 20000,     # the training items used, evenly spaced: the pass costs at most this many images
                      bs: int = 64) -> dict:
     """Set the linear projection of `model` to the ridge least-squares map (with bias) from its pooled features of the items
-    `idxs` (validation transforms) to the teacher's normalised embeddings of them in `cache`; `ridge` is relative to the
+    `idxs` (validation transforms) to the teacher's normalised embeddings of them from `source`; `ridge` is relative to the
     mean feature energy, or (None) the one of `RIDGES` whose map gives the highest mean cosine to the teacher on up to
     `max_valid` validation items (`valid_idx`, default `dls.valid_idx`). `X'X` and `X'T` are summed batch by batch:
     memory does not grow with the number of training images, and at most `max_items` of them are read (a map of
