@@ -11,7 +11,7 @@ import json, re, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .data import ImageTable, _readable
+from .data import ImageTable, _readable, _class_images
 
 # %% auto #0
 __all__ = ['SPLITS', 'EUROSAT_NAMES', 'CALTECH_SKIP', 'CALTECH_NAMES', 'DATASETS', 'RECIPES', 'RECIPE_FIELDS', 'table_from_items',
@@ -173,10 +173,6 @@ def _three_way(pairs, seed: int, p_trn: float = 0.5, p_val: float = 0.2) -> list
 
 def _lines(f) -> list: return [l.strip() for l in Path(f).read_text().splitlines() if l.strip()]
 
-def _images(folder) -> list:
-    from fastai.data.transforms import image_extensions
-    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in image_extensions)
-
 # %% ../nbs/01_datasets.ipynb #0aef68c0
 def _flowers102(b, seed, p_val):
     from scipy.io import loadmat
@@ -198,7 +194,7 @@ EUROSAT_NAMES = {'AnnualCrop': 'Annual Crop Land', 'Forest': 'Forest', 'Herbaceo
 
 def _eurosat(b, seed, p_val):
     dirs = sorted(d.name for d in b.iterdir() if d.is_dir())
-    pairs = [(p.relative_to(b).as_posix(), EUROSAT_NAMES.get(d, d)) for d in dirs for p in _images(b/d)]
+    pairs = [(p.relative_to(b).as_posix(), EUROSAT_NAMES.get(d, d)) for d in dirs for p in _class_images(b/d)]
     return _three_way(pairs, seed), [EUROSAT_NAMES.get(d, d) for d in dirs]
 
 def _aircraft(b, seed, p_val):
@@ -229,13 +225,13 @@ CALTECH_SKIP, CALTECH_NAMES = ('BACKGROUND_Google', 'Faces_easy'), {'airplanes':
 def _caltech101(b, seed, p_val):
     name = lambda d: CALTECH_NAMES.get(d, d.replace('_', ' '))
     dirs = sorted(d.name for d in (b/'101_ObjectCategories').iterdir() if d.is_dir() and d.name not in CALTECH_SKIP)
-    pairs = [(p.relative_to(b).as_posix(), name(d)) for d in dirs for p in _images(b/'101_ObjectCategories'/d)]
+    pairs = [(p.relative_to(b).as_posix(), name(d)) for d in dirs for p in _class_images(b/'101_ObjectCategories'/d)]
     return _three_way(pairs, seed), sorted(name(d) for d in dirs)
 
 def _sun397(b, seed, p_val):
     cls = [l.lstrip('/') for l in _lines(b/'ClassName.txt')]   # 'a/abbey', 'b/bakery/shop'
     name = lambda c: ' '.join(c.split('/')[1:][::-1]).replace('_', ' ')   # CoOp's: 'shop bakery'
-    pairs = [(p.relative_to(b).as_posix(), name(c)) for c in cls if (b/c).is_dir() for p in _images(b/c)]
+    pairs = [(p.relative_to(b).as_posix(), name(c)) for c in cls if (b/c).is_dir() for p in _class_images(b/c)]
     present = {c for _, c in pairs}
     return _three_way(pairs, seed), [name(c) for c in cls if name(c) in present]
 
@@ -262,7 +258,7 @@ def _imagenet(b, seed, p_val):
     if not (b/'val').is_dir() or not any(d.is_dir() for d in (b/'val').iterdir()):
         raise FileNotFoundError(f"{b/'val'} must hold one folder per wnid (torchvision's ImageNet layout), as train/ does")
     items = [(p.relative_to(b).as_posix(), names[d], s) for f, s in (('train', 'train'), ('val', 'test'))
-             for d in dirs if (b/f/d).is_dir() for p in _images(b/f/d)]
+             for d in dirs if (b/f/d).is_dir() for p in _class_images(b/f/d)]
     return _holdout(items, seed, p_val), [names[d] for d in dirs]
 
 def _cub(b, seed, p_val):
