@@ -16,15 +16,19 @@ def clothing(data_env):
     from vl2lite.data import scan_folder, clothing_path
     return scan_folder(clothing_path(download=False), verify=False)
 
+def copy_clothing(clothing, root, train: int, valid: int, test: int = 0) -> Path:
+    "`root/imgs`: a split-folder copy of the clothing set with the first `train`, `valid` and `test` images of each class."
+    for split, folder, n in (('train', 'train', train), ('valid', 'validation', valid), ('test', 'test', test)):
+        for c in clothing.vocab:
+            for i in [j for j in clothing.idxs(split) if clothing.labels[j] == c][:n]:
+                d = Path(root)/'imgs'/folder/c; d.mkdir(parents=True, exist_ok=True); shutil.copy(clothing.paths[i], d)
+    return Path(root)/'imgs'
+
 @pytest.fixture
 def mini(tmp_path, clothing):
     "A split-folder copy of the clothing set: 3 train and 1 valid image per class."
     from vl2lite.data import scan_folder
-    for split, folder, n in (('train', 'train', 3), ('valid', 'validation', 1)):
-        for c in clothing.vocab:
-            for i in [j for j in clothing.idxs(split) if clothing.labels[j] == c][:n]:
-                d = tmp_path/'imgs'/folder/c; d.mkdir(parents=True, exist_ok=True); shutil.copy(clothing.paths[i], d)
-    return scan_folder(tmp_path/'imgs')
+    return scan_folder(copy_clothing(clothing, tmp_path, 3, 1))
 
 
 def pytest_addoption(parser):

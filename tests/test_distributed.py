@@ -1,9 +1,10 @@
 """Every method under 2 CPU processes (torchrun, gloo) against one process with the same global batch, and the
 command line under torchrun. A few steps each; the worker is tests/ddp_worker.py."""
-import json, os, shutil, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
+from conftest import copy_clothing
 
 HERE = Path(__file__).resolve().parent
 TORCHRUN = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2']   # a free port of its own
@@ -22,10 +23,7 @@ TOL = 1e-4
 def tiny(tmp_path_factory, clothing):
     "8 train, 2 validation and 2 test images per class: 80 training images, 10 steps of a global batch of 8."
     root = tmp_path_factory.mktemp('ddp')
-    for split, folder, n in (('train', 'train', 8), ('valid', 'validation', 2), ('test', 'test', 2)):
-        for c in clothing.vocab:
-            for i in [j for j in clothing.idxs(split) if clothing.labels[j] == c][:n]:
-                d = root/'imgs'/folder/c; d.mkdir(parents=True, exist_ok=True); shutil.copy(clothing.paths[i], d)
+    copy_clothing(clothing, root, 8, 2, 2)
     return root
 
 

@@ -21,7 +21,7 @@ from .evaluate import accuracy_pct
 # %% auto #0
 __all__ = ['GradientConflict', 'plot_gradient_conflict', 'preserved', 'find_target_layer', 'EmbeddingSimilarity', 'ImageTower',
            'gradcam', 'teacher_gradcam', 'load_images', 'input_spec', 'plot_cam_grid', 'knn_accuracy', 'reduce_2d',
-           'EmbeddingMap', 'embedding_map', 'TermLogger']
+           'EmbeddingMap', 'embedding_map', 'TermLogger', 'font_sizes']
 
 # %% ../nbs/20_analysis.ipynb #17d9ea55
 def _flat(gs): return torch.cat([g.reshape(-1) for g in gs])
@@ -171,8 +171,14 @@ def _cam(model, x, targets, target_layer, reshape_transform, method):
         cam.compute_input_gradient = True   # activations need a gradient even when every weight is frozen (a teacher)
         return cam(input_tensor=x, targets=targets)
 
-def gradcam(model, x: torch.Tensor, classes=None, target_layer: nn.Module | None = None, reshape_transform=None,
-            head: str | None = None, method: str = 'gradcam') -> tuple[np.ndarray, np.ndarray]:
+def gradcam(model,                                   # a fastai `Learner` or a vl2lite `Student`
+            x: torch.Tensor,                         # normalised input images (B, 3, H, W)
+            classes=None,                            # the class to explain for each image (default: the predicted one)
+            target_layer: nn.Module | None = None,   # the layer whose activations are weighted (default: the backbone's last stage)
+            reshape_transform=None,                  # turns token activations into a map (ViT/Swin; found for timm models)
+            head: str | None = None,                 # explain this head of `Student.heads` (default: the classifier)
+            method: str = 'gradcam',                 # 'gradcam', 'gradcam++', 'hirescam', 'layercam' or 'eigencam' (pytorch-grad-cam's)
+           ) -> tuple[np.ndarray, np.ndarray]:  # (maps in [0, 1] of the input size, the explained classes)
     """Grad-CAM maps (B, H, W) in [0, 1] at the size of the normalised batch `x`, and the classes they explain
     (`classes`, or the model's predictions). `model`: a `Learner` (exported or not), a `Student` (`head` picks
     an extra head) or any classifier; the target layer is found automatically unless given. The model's
@@ -190,8 +196,14 @@ def gradcam(model, x: torch.Tensor, classes=None, target_layer: nn.Module | None
         maps = _cam(model, x, [ClassifierOutputTarget(int(c)) for c in classes], target_layer, reshape_transform, method)
     return maps, classes
 
-def teacher_gradcam(teacher, x01: torch.Tensor, text_emb: torch.Tensor, classes=None, target_layer: nn.Module | None = None,
-                    reshape_transform=None, method: str = 'gradcam') -> tuple[np.ndarray, np.ndarray]:
+def teacher_gradcam(teacher,                                 # the frozen teacher
+                    x01: torch.Tensor,                       # images in [0, 1] at the teacher's input size (B, 3, H, W)
+                    text_emb: torch.Tensor,                  # (C, D) class text embeddings the image embedding is compared with
+                    classes=None,                            # the class to explain for each image (default: the predicted one)
+                    target_layer: nn.Module | None = None,   # the layer whose activations are weighted (default: the image tower's last stage)
+                    reshape_transform=None,                  # turns token activations into a map (ViT towers)
+                    method: str = 'gradcam',                 # pytorch-grad-cam's method
+                   ) -> tuple[np.ndarray, np.ndarray]:  # (maps in [0, 1] of the input size, the explained classes)
     """Grad-CAM of a teacher's image tower for images `x01` (in [0, 1]): the target is the cosine similarity between
     the image embedding and the text embedding of each image's class (`classes`, or the teacher's zero-shot choice
     among the rows of `text_emb`). Maps come back at the size of `x01`."""
@@ -234,27 +246,31 @@ def input_spec(learn) -> tuple[int, tuple]:
     stats = None if norm is None else (tuple(norm.mean.flatten().tolist()), tuple(norm.std.flatten().tolist()))
     return size, stats
 
-def plot_cam_grid(x01: torch.Tensor, rows: dict, vocab, true=None, preds: dict | None = None, alpha: float = 0.45, size: float = 1.9):
+def plot_cam_grid(x01: torch.Tensor, rows: dict, vocab, true=None, preds: dict | None = None, alpha: float = 0.45,
+                  size: float = 2.1, ncols: int = 5):
     """Grad-CAM maps over the same images: `rows` maps a row label (teacher, CE-only student, ...) to `(maps, classes)`
     as `gradcam`/`teacher_gradcam` return them (maps of another size are resized to the images'). Each map is titled
     with the class it explains; in red when that is not the `true` class, or when the row's model predicts another
-    class (`preds[label]`, named)."""
+    class (`preds[label]`, named). At most `ncols` images a line: more images wrap into further blocks of rows."""
     import matplotlib.pyplot as plt
-    n, hw = len(x01), tuple(x01.shape[-2:])
-    fig, axs = plt.subplots(len(rows), n, figsize=(size * n + 1, size * len(rows) + .3), squeeze=False)
+    n, hw, R = len(x01), tuple(x01.shape[-2:]), len(rows)
+    nc = min(n, ncols); blocks = -(-n // nc)
+    fig, axs = plt.subplots(R * blocks, nc, figsize=(size * nc + 1, (size + .45) * R * blocks), squeeze=False)
     imgs = x01.permute(0, 2, 3, 1).cpu().numpy()
+    for ax in axs.flat: ax.axis('off')
     for r, (label, (maps, classes)) in enumerate(rows.items()):
         maps = torch.as_tensor(np.asarray(maps, dtype=np.float32))
         if tuple(maps.shape[-2:]) != hw: maps = F.interpolate(maps[:, None], size=hw, mode='bilinear', align_corners=False)[:, 0]
         for j in range(n):
-            ax = axs[r, j]; ax.imshow(imgs[j]); ax.imshow(maps[j].numpy(), cmap='jet', alpha=alpha, vmin=0, vmax=1)
+            ax = axs[(j // nc) * R + r, j % nc]; ax.axis('on')
+            ax.imshow(imgs[j]); ax.imshow(maps[j].numpy(), cmap='jet', alpha=alpha, vmin=0, vmax=1)
             c, t = int(classes[j]), vocab[int(classes[j])]
-            if true is not None and c != int(true[j]): t += ' (not the true class)'
+            if true is not None and c != int(true[j]): t += '\n(not the true class)'
             p = None if preds is None or label not in preds else int(preds[label][j])
             if p is not None and p != c: t += f'\n(predicts {vocab[p]})'
-            ax.set_title(t, fontsize=8, color='firebrick' if t != vocab[c] else 'black')
+            ax.set_title(t, fontsize=10, color='firebrick' if t != vocab[c] else 'black')
             ax.set_xticks([]); ax.set_yticks([])
-        axs[r, 0].set_ylabel(label, fontsize=9)
+            if j % nc == 0: ax.set_ylabel(label, fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -287,7 +303,7 @@ def reduce_2d(X: np.ndarray, reducer: str = 'umap', seed: int = 0, n_neighbors: 
         import warnings, umap
         with warnings.catch_warnings():
             warnings.filterwarnings('ignore', message='.*(n_jobs|random_state|force_all_finite|ensure_all_finite).*')
-            return umap.UMAP(n_neighbors=min(n_neighbors, len(X) - 1), min_dist=0.1, random_state=seed).fit_transform(X)
+            return umap.UMAP(n_neighbors=min(n_neighbors, len(X) - 1), min_dist=0.1, random_state=seed, n_jobs=1).fit_transform(X)
     raise ValueError(f"reducer must be 'umap' or 'pca', got {reducer!r}")
 
 @dataclass
@@ -303,7 +319,7 @@ class EmbeddingMap:
         "One panel per embedding space; colour = class, marker = source; class texts as large labelled stars."
         import matplotlib.pyplot as plt
         panels = sorted(set(self.panel.values()))
-        if axs is None: _, axs = plt.subplots(1, len(panels), figsize=(size * len(panels) + 1.5, size), squeeze=False); axs = axs[0]
+        if axs is None: _, axs = plt.subplots(1, len(panels), figsize=(min(size * len(panels), 9.5) + 2.5, size), squeeze=False); axs = axs[0]
         cmap = plt.get_cmap('tab10' if len(self.vocab) <= 10 else 'tab20')
         markers = iter('o^sPDvX<>')
         for p, ax in zip(panels, axs):
@@ -312,24 +328,35 @@ class EmbeddingMap:
                 xy, y = self.coords[n], self.labels[n]
                 if n.endswith('text'):
                     ax.scatter(xy[:, 0], xy[:, 1], c=[cmap(int(c) % cmap.N) for c in y], marker='*', s=260, edgecolors='black', linewidths=.8, zorder=3)
-                    for (u, v), c in zip(xy, y): ax.annotate(self.vocab[int(c)], (u, v), fontsize=7, xytext=(4, 4), textcoords='offset points', zorder=4)
                 else:
                     mk = next(markers)
                     ax.scatter(xy[:, 0], xy[:, 1], c=[cmap(int(c) % cmap.N) for c in y], marker=mk, s=12, alpha=.7, linewidths=0)
                     handles.append(plt.Line2D([], [], marker=mk, ls='', color='dimgrey', label=n))   # the marker names the source
             sc = [s for s in self.scores if s['source'] in names and s.get('knn_acc') is not None]
-            ax.set_title(' + '.join(names), fontsize=9)
+            ax.set_title(' + '.join(names), fontsize=10)
             ax.set_xticks([]); ax.set_yticks([])
             if sc: ax.text(0.01, 0.01, '\n'.join(f"{s['source']}: k-NN {s['knn_acc']}%, trust. {s['trustworthiness']:.2f}" for s in sc),
-                           transform=ax.transAxes, fontsize=7, va='bottom', bbox=dict(fc='white', alpha=.8, lw=0))
-            if handles: ax.legend(handles=handles, fontsize=7, loc='upper right')
+                           transform=ax.transAxes, fontsize=9, va='bottom', bbox=dict(fc='white', alpha=.8, lw=0))
+            if handles: ax.legend(handles=handles, fontsize=9, loc='upper right')
         handles = [plt.Line2D([], [], marker='o', ls='', color=cmap(i % cmap.N), label=c) for i, c in enumerate(self.vocab[:max_legend])]
-        axs[-1].figure.legend(handles=handles, loc='center right', fontsize=7, frameon=False)
-        axs[-1].figure.subplots_adjust(right=1 - 1.3 / axs[-1].figure.get_figwidth())
+        if any(n.endswith('text') for n in self.coords):
+            handles.append(plt.Line2D([], [], marker='*', ms=12, ls='', mfc='white', mec='black', label='class text (colour: class)'))
+        fig = axs[-1].figure
+        fig.legend(handles=handles, loc='center right', fontsize=9, frameon=False)
+        fig.subplots_adjust(right=1 - 2.4 / fig.get_figwidth())
         return axs
 
-def embedding_map(sources: dict, labels, vocab, texts: dict | None = None, together=(), reference: dict | None = None,
-                  reducer: str = 'umap', seed: int = 0, k: int = 10, n_neighbors: int = 15) -> EmbeddingMap:
+def embedding_map(sources: dict,                   # name -> (N, D) embeddings of the same images (teacher image embeddings, student features)
+                  labels,                          # the images' classes (or name -> classes)
+                  vocab,                           # class names
+                  texts: dict | None = None,       # name ending in 'text' -> (C, D) class text embeddings
+                  together=(),                     # groups of source names that live in one space and share a map
+                  reference: dict | None = None,   # name -> (embeddings, labels) of the training split for k-NN (default: leave-one-out)
+                  reducer: str = 'umap',           # 'umap', 'tsne' or 'pca'
+                  seed: int = 0,                   # seed of the reducer
+                  k: int = 10,                     # neighbours of the k-NN vote and of trustworthiness
+                  n_neighbors: int = 15,           # UMAP's n_neighbors
+                 ) -> EmbeddingMap:  # the 2-D coordinates, k-NN and trustworthiness scores; `.plot()` draws them
     """Map `sources` (name -> (N, D) embeddings of the same images, e.g. teacher image embeddings and student
     features) and `texts` (name ending in 'text' -> (C, D) class text embeddings, one row per class of `vocab`) to 2-D.
     Each source gets its own panel, except the groups of names in `together`, which live in one space (a student
@@ -396,3 +423,13 @@ class TermLogger(Callback):
             for k, v in row.items(): self._acc.setdefault(k, []).append(v)
     def after_train(self):
         if self._acc: self.epochs.append({k: float(np.mean(v)) for k, v in self._acc.items()})
+
+# %% ../nbs/20_analysis.ipynb #512315eb
+def font_sizes(fig, width_in: float = 12.) -> list:
+    "(size in points as displayed, text) of every visible text of `fig`, smallest first, for a figure shown at most `width_in` inches wide."
+    from matplotlib.text import Text
+    fig.canvas.draw()   # tick labels exist once drawn
+    shrink = min(1., width_in / fig.get_figwidth())
+    txt = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and (t.axes is None or t.axes.get_visible())]
+    return sorted((round(t.get_fontsize() * shrink, 1), t.get_text()) for t in txt)
+

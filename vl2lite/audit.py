@@ -217,7 +217,7 @@ def plot_audit(rows: list, ax=None):
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1., 2., 5.)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}')); ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel('validation accuracy (%)', fontsize=10); ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc='center left', bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.legend(fontsize=9, loc='center left', bbox_to_anchor=(1.01, 0.5), frameon=False)
     return ax
 
 def plot_reliability(bins: dict, title: str = '', ax=None):
@@ -229,7 +229,7 @@ def plot_reliability(bins: dict, title: str = '', ax=None):
         pts = [(b['confidence'], b['accuracy']) for b in bs if b['n']]
         ax.plot(*zip(*pts), marker='o', ms=4, label=head)
     ax.set_xlabel('confidence (top probability)', fontsize=10); ax.set_ylabel('accuracy', fontsize=10)
-    ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.set_title(title, fontsize=10); ax.legend(fontsize=8)
+    ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.set_title(title, fontsize=10); ax.legend(fontsize=9)
     return ax
 
 # %% ../nbs/23_audit.ipynb #7ba65dca
@@ -253,10 +253,22 @@ def add_audit_flags(parser):
     for name, kw in AUDIT_FLAGS.items():
         kw = dict(kw); parser.add_argument(kw.pop('flag', '--' + name.replace('_', '-')), dest=name, **kw)
 
-def audit(data: str | Path | None = None, teachers=('conse:lite2',), fraction: float = 0.1, templates=None, sample: int = 400,
-          seed: int = 0, budget_hours: float | None = None, classnames: list | None = None, out: str | Path | None = 'vl2lite_audit',
-          cache_dir: str = '~/.cache/vl2lite/teacher', device=None, precision: str = 'auto', num_workers: int | str | None = None,
-          show_progress: bool = True, table: ImageTable | None = None) -> dict:
+def audit(data: str | Path | None = None,                # a folder dataset (None: the clothing set)
+          teachers=('conse:lite2',),                     # teacher specs to compare (`load_teacher`)
+          fraction: float = 0.1,                         # share of the training labels the heads may use
+          templates=None,                                # prompt template sets to compare (None: the defaults)
+          sample: int = 400,                             # images of the training split the teachers embed (the cost estimate scales it to the whole dataset)
+          seed: int = 0,                                 # seed of the sample
+          budget_hours: float | None = None,             # the best candidate whose estimated cache fill fits this many hours
+          classnames: list | None = None,                # class names for the prompts, one per class
+          out: str | Path | None = 'vl2lite_audit',      # folder for audit.json and audit.html (None: write nothing)
+          cache_dir: str = '~/.cache/vl2lite/teacher',   # where the teacher's image embeddings are cached (reused by every later run)
+          device=None,                                   # torch device (None: the GPU when there is one)
+          precision: str = 'auto',                       # 'auto', 'fp32', 'fp16' or 'bf16' for the teachers
+          num_workers: int | str | None = None,          # DataLoader workers of the embedding pass
+          show_progress: bool = True,                    # progress bars on long work
+          table: ImageTable | None = None,               # an `ImageTable` to use in place of `data`
+         ) -> dict:  # the candidates, the best one and its command
     """Measure each teacher of `teachers` (specs as `vl2lite distill --teacher` takes them) on `data`'s training and validation
     images: prompts, heads (fitted on at most `sample` of the images `fraction` labels), calibration, k-NN, cost. Writes
     `audit.json` and `audit.html` in `out` and returns the same dict (`rows`, `prompts`, `recommendation`, `command`, ...)."""

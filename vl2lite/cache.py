@@ -143,10 +143,20 @@ class CacheStore:
 # %% ../nbs/03_cache.ipynb #690130ba
 class TeacherCache:
     "Teacher image embeddings of an `ImageTable`'s images, on disk, looked up by dataset index."
-    def __init__(self, teacher: Teacher, table: ImageTable, root: str | Path = '~/.cache/vl2lite/teacher',
-                 n_views: int = 1, view_seed: int = 0, min_scale: float = 0.35, identity: str = 'stat',
-                 shard_size: int = 256, bs: int = 32, num_workers: int | None = None, dtype: str = 'float32',
-                 precision: str = 'fp32'):
+    def __init__(self,
+                 teacher: Teacher,                                # the frozen teacher
+                 table: ImageTable,                               # the dataset whose images are cached
+                 root: str | Path = '~/.cache/vl2lite/teacher',   # the folder of every cache (one sub-folder per teacher, preprocessing and view setting)
+                 n_views: int = 1,                                # random crops cached per image (1: the centre view only)
+                 view_seed: int = 0,                              # seed of the crops
+                 min_scale: float = 0.35,                         # smallest crop area (share of the image) of the random views
+                 identity: str = 'stat',                          # how an image is recognised again: 'stat' (path, size, mtime) or 'hash' (its bytes)
+                 shard_size: int = 256,                           # embeddings per file on disk
+                 bs: int = 32,                                    # images per teacher batch while filling
+                 num_workers: int | None = None,                  # DataLoader workers while filling (None: by the CPUs)
+                 dtype: str = 'float32',                          # 'float32' or 'float16' on disk
+                 precision: str = 'fp32',                         # the teacher's precision while filling: 'fp32', 'fp16' or 'bf16'
+                ):
         if n_views < 1: raise ValueError("n_views must be >= 1")
         self._kwargs = dict(root=root, n_views=n_views, view_seed=view_seed, min_scale=min_scale, identity=identity,
                             shard_size=shard_size, bs=bs, num_workers=num_workers, dtype=dtype, precision=precision)
@@ -255,7 +265,10 @@ class TeacherCache:
         if (v < 0).any() or (v >= self.n_views).any(): raise ValueError(f"views must be in 0..{self.n_views - 1}; this cache holds {self.n_views}")
         return e[torch.arange(len(rows)), v]
 
-    def __repr__(self): return f'TeacherCache({self.teacher.name}, {int((self.rows >= 0).sum())}/{len(self.rows)} items, {self.dir})'
+    def __repr__(self):
+        d, home = str(self.dir), str(Path.home())
+        d = '~' + d[len(home):] if d.startswith(home + os.sep) else d   # the home folder as a shell writes it
+        return f'TeacherCache({self.teacher.name}, {int((self.rows >= 0).sum())}/{len(self.rows)} items, {d})'
 
 
 # %% ../nbs/03_cache.ipynb #cd00539b
@@ -306,8 +319,15 @@ def item_embeddings(teacher: Teacher, table: ImageTable, idxs, cache: TeacherCac
     return encode_items(teacher, [table.paths[i] for i in idxs], bs=bs, num_workers=num_workers, show_progress=show_progress)
 
 # %% ../nbs/03_cache.ipynb #bfeada2b
-def zero_shot_eval(teacher: Teacher, table: ImageTable, split: str = 'test', classnames=None, templates='clip80',
-                   cache: TeacherCache | None = None, descriptions: dict | None = None, show_progress: bool = True) -> dict:
+def zero_shot_eval(teacher: Teacher,                    # the frozen teacher
+                   table: ImageTable,                   # the dataset
+                   split: str = 'test',                 # 'train', 'valid' or 'test'
+                   classnames=None,                     # prompt names, one per class (default: the folder names)
+                   templates='clip80',                  # prompt templates (a set name or a list)
+                   cache: TeacherCache | None = None,   # a teacher cache (default: embed the images now)
+                   descriptions: dict | None = None,    # class name -> descriptions averaged into its text embedding
+                   show_progress: bool = True,          # progress bars on long work
+                  ) -> dict:  # accuracy, mean per-class accuracy, confusion matrix and predictions
     "Zero-shot accuracy, mean per-class accuracy and confusion matrix of `teacher` on `split` of `table`."
     from vl2lite.teacher import text_bank, zero_shot_report, check_classnames
     names = check_classnames(classnames if classnames is not None else table.vocab, table.vocab)

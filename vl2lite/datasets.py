@@ -316,12 +316,14 @@ def dataset_folder(name: str, root, download: bool = False) -> Path:
                                 f"downloaded without internet: fetch it from {d.url}" + (", or pass download=True where there is internet" if d.torchvision else ''))
     return b
 
-def read_dataset(name: str,                 # one of `DATASETS`
-                 root,                      # the folder holding it (torchvision's root) or the dataset's own folder
-                 seed: int = 0,             # the draw of the held-out splits where the dataset has none
-                 split_file=None,           # a CoOp split file: the table is its split (paths relative to `image_dir`)
-                 download: bool = False,    # fetch it with torchvision first where it is missing (needs internet)
-                 on_bad: str = 'warn', verify: bool = True) -> ImageTable:
+def read_dataset(name: str,                # one of `DATASETS` (flowers102, dtd, eurosat, ..., imagenet, cub)
+                 root,                     # the folder holding the dataset in torchvision's layout (or the dataset's own folder)
+                 seed: int = 0,            # seed of the validation draw where the dataset has none
+                 split_file=None,          # a CoOp-style split file that replaces the dataset's own split
+                 download: bool = False,   # ask torchvision to download it where it can
+                 on_bad: str = 'warn',     # an unreadable image: 'warn' (skip it and say so) or 'raise'
+                 verify: bool = True,      # decode every image once
+                ) -> ImageTable:  # the dataset with its classes and splits
     "An `ImageTable` of a standard dataset read from its own on-disk format."
     d, b = DATASETS.get(name), dataset_folder(name, root, download)
     if split_file is not None: return read_split_file(split_file, b/d.image_dir, on_bad, verify)

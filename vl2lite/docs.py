@@ -10,10 +10,11 @@ import re
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['clean_console_text', 'clean_console', 'sidebar_entries', 'docs_notebooks', 'render_docs']
+__all__ = ['DECIMAL', 'clean_console_text', 'clean_console', 'prose_numbers', 'result_numbers', 'output_texts', 'page_problems',
+           'sidebar_entries', 'docs_notebooks', 'render_docs']
 
 # %% ../nbs/90_docs.ipynb #1ecb7c7f
-_BAR = re.compile(r'^\s*█?\s*\|[█\-]*\|?\s*\d+\.\d+% \[\d+/\d+')
+_BAR = re.compile(r'^\s*█?\s*(?:Epoch \d+/\d+ :\s*)?\|[█\-]*\|?\s*\d+\.\d+% \[\d+/\d+')   # fastprogress's bar, the epoch bar's prefix too
 _EPOCH_LIST = re.compile(r"^\[\d+, .*'\d\d:\d\d'\]$")
 
 def clean_console_text(text: str) -> str:
@@ -37,6 +38,73 @@ def clean_console(cell):
         keep.append(o)
     cell['outputs'] = keep
 
+# %% ../nbs/90_docs.ipynb #f7e5b6e9
+DECIMAL = re.compile(r'(?<![\w.])[+-]?\d+\.\d+(?![\w.])')
+_LOG = re.compile(r'Better model found at epoch|No improvement since epoch|^Epoch \d+/\d+|Saved (?:the )?model', re.M)
+_WARN = re.compile(r'\b[A-Z]\w*Warning\b')
+_NAN = re.compile(r'<td[^>]*>\s*(?:NaN|nan)\s*</td>|(?<=\|)\s*(?:NaN|nan)\s*(?=\|)')
+_ABS = re.compile(r"(?<![\w.~/-])/(?:root|home|tmp|work|Users|private|mnt|opt|var/folders)(?:/[^\s'\"<>)\]]*)?")
+_HEADING = re.compile(r'^(#{1,6})\s+(.*\S)')
+
+def prose_numbers(text: str) -> list:
+    "The decimal numbers of markdown `text` outside code blocks, inline code and tables (names and versions are not results)."
+    out, code = [], False
+    for l in text.split('\n'):
+        if l.lstrip().startswith('```'): code = not code; continue
+        if code or l.lstrip().startswith('|') or l.lstrip().startswith('<!--'): continue
+        out += DECIMAL.findall(re.sub(r'Python \d+\.\d+', '', re.sub(r'`[^`]*`', '', l)))
+    return out
+
+def result_numbers(results: str | Path) -> set:
+    "Every decimal number written in the result files (`.md`, `.txt`, `.json`, `.jsonl`) of folder `results`, signs dropped."
+    txt = ' '.join(p.read_text() for p in Path(results).iterdir() if p.suffix in ('.md', '.txt', '.json', '.jsonl'))
+    return {n.lstrip('+-') for n in DECIMAL.findall(txt)} | set(re.findall(r'\d+\.\d+', txt))
+
+def output_texts(cell) -> list:
+    "(kind, text) of every stored output of a code cell: 'stderr', 'stdout', or the MIME type of displayed data."
+    out = []
+    for o in cell.get('outputs', []):
+        j = lambda v: ''.join(v) if isinstance(v, list) else str(v)
+        if o.get('output_type') == 'stream': out.append((o.get('name', 'stdout'), j(o.get('text', ''))))
+        out += [(k, j(v)) for k, v in o.get('data', {}).items() if k.startswith('text/')]
+    return out
+
+def page_problems(nb, numbers: set | None = None) -> list:
+    """What a reader of the processed notebook `nb` (cells as nbdev leaves them for the site) should not meet: a stderr
+    box, a warning, a training log line, `NaN` in a table, an absolute path of the build machine, a heading with
+    nothing under it, and (with `numbers`, those of the result files) a decimal number in the prose that neither the
+    result files nor the page's own outputs hold. One sentence per problem."""
+    probs, outs, head = [], [], None
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == 'markdown':
+            fence = False
+            for l in c.source.split('\n'):
+                if l.lstrip().startswith('```'): fence = not fence
+                m = None if fence else _HEADING.match(l)
+                if m and head and not head[2] and len(m.group(1)) <= head[0]: probs.append(f"empty section: '{head[1]}'")
+                if m: head = [len(m.group(1)), m.group(2), False]
+                elif l.strip() and head: head[2] = True
+            if _NAN.search(c.source): probs.append(f"cell {i}: NaN in a table")
+            continue
+        if c.cell_type != 'code': continue
+        texts = output_texts(c)
+        if head and (c.source.strip() or texts): head[2] = True
+        for kind, t in texts:
+            outs.append(t)
+            if kind == 'stderr': probs.append(f"cell {i}: a stderr box: {t.strip()[:80]!r}")
+            if _WARN.search(t): probs.append(f"cell {i}: a warning: {_WARN.search(t).group()}")
+            if _LOG.search(t): probs.append(f"cell {i}: a training log line: {_LOG.search(t).group()!r}")
+            if _NAN.search(t): probs.append(f"cell {i}: NaN in a table")
+            if _ABS.search(t): probs.append(f"cell {i}: an absolute path of the build machine: {_ABS.search(t).group()}")
+    if head and not head[2]: probs.append(f"empty section: '{head[1]}'")
+    if numbers is not None:
+        own = set(re.findall(r'\d+\.\d+', '\n'.join(outs)))
+        md = '\n'.join(c.source for c in nb.cells if c.cell_type == 'markdown')
+        probs += [f"a number in the prose that no result file or output of the page holds: {n}"
+                  for n in dict.fromkeys(prose_numbers(md)) if n.lstrip('+-') not in numbers | own]
+    return list(dict.fromkeys(probs))
+
+
 # %% ../nbs/90_docs.ipynb #26b7ee60
 def sidebar_entries(nbs_path: str | Path = 'nbs') -> list:
     "The notebook paths (relative to `nbs_path`) listed in `sidebar.yml`, in order."
@@ -55,8 +123,10 @@ def docs_notebooks(nbs_path: str | Path = 'nbs') -> list:
     return sorted(str(f.relative_to(p)) for f in p.rglob('*.ipynb')
                   if not any(part.startswith(('.', '_')) for part in f.relative_to(p).parts))
 
-def render_docs(nbs_path: str | Path = 'nbs', out: str | Path = '_docs_check', only=None) -> list:
-    "Process and render every sidebar notebook (or those in `only`) to `out/*.html`; raise on anything a reader should not meet."
+def render_docs(nbs_path: str | Path = 'nbs', out: str | Path = '_docs_check', only=None, results: str | Path | None = None) -> list:
+    """Process and render every sidebar notebook (or those in `only`) to `out/*.html`; raise on anything a reader should
+    not meet (`page_problems`, numbers checked against the result files in `results`, by default the project's
+    `benchmarks/results`), naming every problem of every page."""
     import nbformat
     from nbconvert import HTMLExporter
     from fastcore.nbio import read_nb
@@ -67,7 +137,9 @@ def render_docs(nbs_path: str | Path = 'nbs', out: str | Path = '_docs_check', o
     if missing: raise ValueError(f"sidebar entries without a file: {missing}")
     unlisted = [n for n in docs_notebooks(nbs_path) if n not in listed]
     if unlisted: raise ValueError(f"docs notebooks missing from the sidebar: {unlisted}")
-    exporter, rows = HTMLExporter(template_name='lab'), []
+    exporter, rows, probs = HTMLExporter(template_name='lab'), [], []
+    results = Path(results) if results is not None else nbs_path.resolve().parent/'benchmarks'/'results'
+    numbers = result_numbers(results) if results.is_dir() else None
     for h in (only or listed):
         nb = read_nb(nbs_path/h)
         errors = [c.idx_ for c in nb.cells if c.cell_type == 'code' and any(o.get('output_type') == 'error' for o in c.get('outputs', []))]
@@ -81,6 +153,7 @@ def render_docs(nbs_path: str | Path = 'nbs', out: str | Path = '_docs_check', o
         for c in d['cells']:
             c['metadata'] = {k: v for k, v in dict(c.get('metadata', {})).items() if k != 'execution'}   # the docs kernel's timings
             if c['cell_type'] == 'code': c.setdefault('outputs', []); c.setdefault('execution_count', None)
+        probs += [f"{h}: {p}" for p in page_problems(nb, numbers)]
         node = nbformat.from_dict(d)
         html, _ = exporter.from_notebook_node(node)
         f = out/Path(h).with_suffix('.html'); f.parent.mkdir(parents=True, exist_ok=True); f.write_text(html)
@@ -88,4 +161,5 @@ def render_docs(nbs_path: str | Path = 'nbs', out: str | Path = '_docs_check', o
                    for l in re.split(r'[\r\n]', ''.join(o['text']))]
         rows.append(dict(page=h, html=str(f), images=html.count('<img '), tables=html.count('<table'),
                          console_bars=sum(bool(_BAR.match(l)) for l in streams), epoch_lists=sum(bool(_EPOCH_LIST.match(l.strip())) for l in streams)))
+    if probs: raise ValueError(f"{len(probs)} things a reader should not meet in the docs:\n" + '\n'.join(probs))
     return rows

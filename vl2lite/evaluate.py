@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['class_ids', 'accuracy_pct', 'confusion', 'per_class_acc', 'mean_class_acc', 'embed_items', 'student_row']
+__all__ = ['class_ids', 'accuracy_pct', 'confusion', 'per_class_acc', 'mean_class_acc', 'embed_items', 'student_row',
+           'teacher_row']
 
 # %% ../nbs/09_evaluate.ipynb #247f2df4
 def class_ids(pred) -> np.ndarray:
@@ -55,3 +56,7 @@ def embed_items(model, dl) -> torch.Tensor:
 def student_row(res: dict, **cols) -> dict:
     "The result-table row of a distilled student from a job's results `res`: its best epoch, validation and test accuracy."
     return dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'], **cols)
+
+def teacher_row(res: dict) -> dict:
+    "The result-table row of the zero-shot teacher: its validation accuracy with the prompts chosen there, and its test accuracy."
+    return dict(model='teacher zero-shot', valid_acc=res.get('teacher_valid_acc', ''), test_acc=res['teacher_test_acc'])

@@ -47,7 +47,10 @@ def load_student_pickle(path, trust: bool = False):
         raise ValueError(f"{path} is a pickle that this machine did not write, and loading a pickle runs any code it holds: "
                               f"use the student's .onnx or .pt (TorchScript) file, which carry no code, or pass --trust (trust=True) "
                               "if you know where it comes from")
-    try: return load_learner(path)
+    try:
+        with warnings.catch_warnings():   # fastai's warning about pickles: kept for a trusted file, not for one written here
+            if known: warnings.filterwarnings('ignore', message='load_learner` uses Python')
+            return load_learner(path)
     except Exception as e: raise ValueError(f"{path} is not a fastai learner export ({type(e).__name__}: {e})") from None
 
 # %% ../nbs/32_export.ipynb #0fdc4cf7
@@ -151,8 +154,27 @@ def _int8(out: Path, name: str, spec: dict, clf, xb, labels) -> tuple:
     for r in rows.values(): r.pop('_pred')
     return f8, rows
 
-def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscript'), check_paths=None, labels=None,
-                   tol: float = 1e-4, int8: bool = False, opset: int = 17, trust: bool = False) -> dict:
+def _check_batch(learn, paths: list, size: int) -> tuple:
+    "(inputs, the learner's probabilities) of the check images `paths`, as the learner's test loader makes them; random inputs and None without."
+    if not paths: return torch.randn(4, 3, size, size), None
+    dl = learn.dls.test_dl(paths, bs=min(64, len(paths)))
+    xb = torch.cat([b[0].as_subclass(torch.Tensor) for b in dl])
+    import fastai.callback.progress  # Learner.no_bar
+    with warnings.catch_warnings(), learn.no_bar():
+        warnings.simplefilter('ignore')
+        return xb, learn.get_preds(dl=dl)[0].float()
+
+def export_student(model,                             # a trained fastai `Learner` (or its exported pickle) whose model is a vl2lite `Student`
+                   out,                               # folder for the files
+                   name: str = 'student',             # file stem
+                   formats=('onnx', 'torchscript'),   # 'onnx' and/or 'torchscript'
+                   check_paths=None,                  # image files the export is checked on
+                   labels=None,                       # their labels (accuracy of each format)
+                   tol: float = 1e-4,                 # largest difference allowed from the fastai learner's probabilities
+                   int8: bool = False,                # also a dynamically quantised int8 ONNX model, measured
+                   opset: int = 17,                   # ONNX opset
+                   trust: bool = False,               # load a .pkl this machine did not write
+                  ) -> dict:  # the files, the largest differences and (int8) the measurements
     """Export a trained student (a `Learner` or its `.pkl`) to `out/NAME.onnx` / `NAME.pt` with `NAME.json`, check the
     exports against the learner on `check_paths` (raises beyond `tol`), optionally add an int8 ONNX model. A `.pkl` is loaded
     only when this machine wrote it, or with `trust` (`load_student_pickle`)."""
@@ -169,14 +191,7 @@ def export_student(model, out, name: str = 'student', formats=('onnx', 'torchscr
         np.save(out/f'{name}.classes.npy', learn.model.W.detach().cpu().float().numpy())
         spec.update(bank=f'{name}.classes.npy', open_vocab=True, embed_dim=int(learn.model.W.shape[1]), tau=float(learn.model.tau))
     check_paths = [Path(p) for p in (check_paths or [])]
-    if check_paths:
-        dl = learn.dls.test_dl(check_paths, bs=min(64, len(check_paths)))
-        xb = torch.cat([b[0].as_subclass(torch.Tensor) for b in dl])
-        import fastai.callback.progress  # Learner.no_bar
-        with warnings.catch_warnings(), learn.no_bar():
-            warnings.simplefilter('ignore')
-            ref = learn.get_preds(dl=learn.dls.test_dl(check_paths, bs=min(64, len(check_paths))))[0].float()
-    else: xb, ref = torch.randn(4, 3, spec['size'], spec['size']), None
+    xb, ref = _check_batch(learn, check_paths, spec['size'])
     x2 = xb[:2] if len(xb) >= 2 else xb.repeat(2, 1, 1, 1)
     res = dict(spec=spec, files={}, max_abs_diff={})
     with torch.no_grad(), warnings.catch_warnings():

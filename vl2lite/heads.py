@@ -218,12 +218,17 @@ def learner_teacher_head(learn) -> nn.Module | None:
         if h is not None and h.kind != 'zeroshot': return h
     return None
 
-def teacher_head_result(learn, kind: str, cache, table, idxs) -> dict:
-    "`{teacher_head, teacher_head_test_acc}` of the adapted head `learn` distils (on items `idxs`); empty for zero-shot."
+def teacher_head_result(learn, kind: str, cache, table, idxs, valid_idxs=None) -> dict:
+    """`{teacher_head, teacher_head_test_acc, teacher_head_valid_acc}` of the adapted head `learn` distils (on items `idxs`,
+    and on `valid_idxs` where given); empty for zero-shot."""
     h = learner_teacher_head(learn)
-    return {} if h is None else dict(teacher_head=kind, teacher_head_test_acc=adapted_teacher_acc(h, cache, table, idxs))
+    if h is None: return {}
+    out = dict(teacher_head=kind, teacher_head_test_acc=adapted_teacher_acc(h, cache, table, idxs))
+    if valid_idxs is not None and len(valid_idxs): out['teacher_head_valid_acc'] = adapted_teacher_acc(h, cache, table, valid_idxs)
+    return out
 
 def teacher_head_rows(res: dict, acc_col: str = 'test_acc', **blank) -> list:
     "The result-table row of an adapted teacher head in `res` (none for the zero-shot teacher); `blank` fills the other columns."
     if 'teacher_head_test_acc' not in res: return []
+    if 'teacher_head_valid_acc' in res: blank = {**blank, 'valid_acc': res['teacher_head_valid_acc']}
     return [dict(model=f"teacher, {res['teacher_head']} head (fitted on the labelled images)", **blank, **{acc_col: res['teacher_head_test_acc']})]

@@ -16,7 +16,8 @@ from .cache import zero_shot_eval
 from .data import items_dl
 
 # %% auto #0
-__all__ = ['Report', 'check_report', 'training_history', 'plot_training', 'student_outputs', 'plot_per_class', 'run_report']
+__all__ = ['Report', 'check_report', 'training_history', 'plot_training', 'training_caption', 'student_outputs', 'plot_per_class',
+           'run_report']
 
 # %% ../nbs/21_report.ipynb #dd5daa48
 _CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -40,6 +41,10 @@ class Report:
         head = ''.join(f"<th>{html.escape(str(c))}</th>" for c in cols)
         body = ''.join('<tr>' + ''.join(f"<td>{html.escape(_fmt(r.get(c)))}</td>" for c in cols) + '</tr>' for r in rows)
         self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"); return self
+    def links(self, items: dict):
+        "A list of links, text -> href (relative hrefs keep a folder of pages movable)."
+        self.parts.append('<ul>' + ''.join(f'<li><a href="{html.escape(h, quote=True)}">{html.escape(t)}</a></li>' for t, h in items.items()) + '</ul>')
+        return self
     def figure(self, fig, caption: str = '', dpi: int = 90):
         "Embed a matplotlib figure as a PNG (the figure is closed)."
         import matplotlib.pyplot as plt
@@ -86,8 +91,9 @@ def training_history(recorder) -> dict:
                 losses=[float(l) for l in recorder.losses])
 
 def plot_training(history, terms: TermLogger | None = None, smooth: int = 20):
-    """Training curves from `training_history` (or a `Recorder`): training loss per step (smoothed) with validation
-    loss per epoch, the validation metrics per epoch, and the loss terms per epoch when a `TermLogger` ran."""
+    """Training curves from `training_history` (or a `Recorder`), each quantity on its own axes: the training objective
+    per step (smoothed), the validation loss per epoch, the validation metrics per epoch and, when a `TermLogger` ran,
+    each loss term's training mean per epoch."""
     import matplotlib.pyplot as plt
     if not isinstance(history, dict): history = training_history(history)
     names = history['names']
@@ -95,28 +101,44 @@ def plot_training(history, terms: TermLogger | None = None, smooth: int = 20):
     for i, row in enumerate(history['values']): vals[i, :len(row)] = [np.nan if v is None else v for v in row[:len(names)]]
     n_ep = len(vals); ep = np.arange(1, n_ep + 1)
     has_terms = terms is not None and len(terms.epochs)
-    fig, axs = plt.subplots(1, 3 if has_terms else 2, figsize=(13 if has_terms else 9, 3.3))
+    fig, axs = plt.subplots(1, 4 if has_terms else 3, figsize=(12, 3.4))
     losses = np.array(history['losses'])
     if len(losses):
         k = max(1, min(smooth, len(losses) // 5))
         sm = np.convolve(losses, np.ones(k) / k, mode='valid')
-        steps_per_ep = len(losses) / max(n_ep, 1)
-        axs[0].plot((np.arange(len(sm)) + k) / steps_per_ep, sm, lw=1, label='train (per step)')
-    elif n_ep and 'train_loss' in names: axs[0].plot(ep, vals[:, names.index('train_loss')], 'o-', label='train (per epoch)')   # a resumed run
-    if n_ep and 'valid_loss' in names: axs[0].plot(ep, vals[:, names.index('valid_loss')], 'o-', label='valid (per epoch)')
-    axs[0].set_xlabel('epoch'); axs[0].set_title('loss', fontsize=10); axs[0].legend(fontsize=8)
+        axs[0].plot((np.arange(len(sm)) + k) / (len(losses) / max(n_ep, 1)), sm, lw=1)
+    elif n_ep and 'train_loss' in names: axs[0].plot(ep, vals[:, names.index('train_loss')], 'o-')   # a resumed run: per epoch
+    axs[0].set_title('training objective')
+    if n_ep and 'valid_loss' in names: axs[1].plot(ep, vals[:, names.index('valid_loss')], 'o-', color='C1')
+    axs[1].set_title('validation loss')
     for i, n in enumerate(names):
         if n in ('train_loss', 'valid_loss') or not n_ep or np.isnan(vals[:, i]).all(): continue
-        axs[1].plot(ep, vals[:, i], 'o-', label=n)
-    axs[1].set_xlabel('epoch'); axs[1].set_title('validation metrics', fontsize=10)
-    if axs[1].lines: axs[1].legend(fontsize=8)
+        axs[2].plot(ep, vals[:, i], 'o-', label=n)
+    axs[2].set_title('validation metrics')
+    if axs[2].lines: axs[2].legend(fontsize=9)
     if has_terms:
         keys = list(dict.fromkeys(k for e in terms.epochs for k in e))
-        for key in keys: axs[2].plot(np.arange(1, len(terms.epochs) + 1), [e.get(key, np.nan) for e in terms.epochs], 'o-', label=key.split('.')[-1])
-        axs[2].set_xlabel('epoch'); axs[2].set_title('loss terms (training mean)', fontsize=10); axs[2].legend(fontsize=8)
-    for ax in axs: ax.xaxis.get_major_locator().set_params(integer=True)
+        for key in keys: axs[3].plot(np.arange(1, len(terms.epochs) + 1), [e.get(key, np.nan) for e in terms.epochs], 'o-', label=key.split('.')[-1])
+        axs[3].set_title('loss terms (training mean)'); axs[3].legend(fontsize=9)
+    for ax in axs: ax.set_xlabel('epoch'); ax.xaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     return fig
+
+def training_caption(learn, terms: TermLogger | None = None, smooth: int = 20) -> str:
+    "The caption of `plot_training` for `learn`: what the training objective, the validation loss and each loss term are."
+    loss_cbs = [c for c in learn.cbs if isinstance(getattr(type(c), 'term_docs', None), dict)]   # the loss callbacks (`DistillLoss`)
+    valid_kd = loss_cbs and any(type(c).__name__ == 'TeacherEmbeddings' and c.valid for c in learn.cbs)
+    lf = getattr(learn.loss_func, 'func', learn.loss_func)
+    txt = (f"Training objective: the whole loss the optimiser minimised, per step (mean of {smooth} steps)"
+           + (", the weighted sum of the loss terms" if loss_cbs else "") + ". Validation loss: "
+           + ("the same objective on the validation images" if valid_kd else
+              f"fastai's loss function alone ({type(lf).__name__}) on the validation images"
+              + (", without the distillation terms, so not on the training objective's scale" if loss_cbs else "")) + ".")
+    keys = list(dict.fromkeys(k.split('.')[-1] for e in (terms.epochs if terms is not None else []) for k in e))
+    if keys:
+        docs = {k: d for c in loss_cbs for k, d in c.term_docs.items()}
+        txt += ' Loss terms, unweighted: ' + '; '.join(f"{k}: {docs.get(k, 'a term of the loss')}" for k in keys) + '.'
+    return txt
 
 @torch.no_grad()
 def student_outputs(learn, table, idxs, bs: int | None = None) -> dict:
@@ -134,31 +156,39 @@ def student_outputs(learn, table, idxs, bs: int | None = None) -> dict:
 
 from .evaluate import per_class_acc, confusion, accuracy_pct   # written once, below the methods
 
-def plot_per_class(cms: dict, vocab):
-    "Per-class accuracy of several models (name -> confusion matrix) as grouped bars, then their confusion matrices."
+def plot_per_class(cms: dict, vocab, max_rows: int = 30):
+    """Per-class accuracy of several models (name -> confusion matrix) as grouped horizontal bars, then their confusion
+    matrices; at most `max_rows` classes (those where the models differ most) so that the figure keeps a readable size."""
     import matplotlib.pyplot as plt
-    fig = plt.figure(figsize=(max(9, 0.75 * len(vocab) * len(cms)), 3.2 + 0.55 * len(vocab)))
-    gs = fig.add_gridspec(2, len(cms), height_ratios=[1, 1.5])
-    ax = fig.add_subplot(gs[0, :]); w = 0.8 / len(cms); xs = np.arange(len(vocab))
+    accs = {n: per_class_acc(cm) for n, cm in cms.items()}
+    keep = np.arange(len(vocab))
+    if len(vocab) > max_rows:
+        spread = np.nanmax(np.stack(list(accs.values())), 0) - np.nanmin(np.stack(list(accs.values())), 0)
+        keep = np.sort(np.argsort(-np.nan_to_num(spread))[:max_rows])
+    names = [vocab[i] for i in keep]; n = len(keep)
+    h = min(0.28 * n * max(1, len(cms) / 2) + 1, 9)
+    fig = plt.figure(figsize=(12, h + (min(0.45 * n + 1.5, 7) if n <= 15 else 0)))
+    gs = fig.add_gridspec(2 if n <= 15 else 1, max(1, len(cms)), height_ratios=[h, min(0.45 * n + 1.5, 7)] if n <= 15 else None)
+    ax = fig.add_subplot(gs[0, :]); w = 0.8 / len(cms); ys = np.arange(n)
     for i, (name, cm) in enumerate(cms.items()):
-        ax.bar(xs + (i - (len(cms) - 1) / 2) * w, per_class_acc(cm), w, label=f"{name} ({100 * np.trace(cm) / max(cm.sum(), 1):.1f}%)")
-    ax.set_xticks(xs, vocab, rotation=30, ha='right', fontsize=8); ax.set_ylabel('test accuracy (%)'); ax.set_ylim(0, 100)
-    ax.legend(fontsize=8, ncols=len(cms))
-    for i, (name, cm) in enumerate(cms.items()): plot_confusion(cm, vocab, ax=fig.add_subplot(gs[1, i]), title=name)
+        ax.barh(ys + (i - (len(cms) - 1) / 2) * w, accs[name][keep], w, label=f"{name} ({100 * np.trace(cm) / max(cm.sum(), 1):.1f}%)")
+    ax.set_yticks(ys, names); ax.invert_yaxis(); ax.set_xlabel('test accuracy (%)'); ax.set_xlim(0, 100)
+    ax.legend(fontsize=9, loc='lower left', bbox_to_anchor=(0, 1.01), ncols=len(cms), frameon=False)   # above the bars, never on them
+    if n <= 15:   # confusion matrices only while their cells stay legible
+        for i, (name, cm) in enumerate(cms.items()): plot_confusion(cm, vocab, ax=fig.add_subplot(gs[1, i]), title=name)
     fig.tight_layout()
     return fig
 
-# %% ../nbs/21_report.ipynb #a7d2b1b0
-def _sample(idxs, n, seed):
-    idxs = np.asarray(idxs)
-    return idxs if len(idxs) <= n else np.sort(np.random.default_rng(seed).choice(idxs, n, replace=False))
 
+# %% ../nbs/21_report.ipynb #a7d2b1b0
 def _cam_section(rep, learn, table, teacher, classnames, templates, te, so, zs, n_cam: int) -> torch.Tensor:
-    "The Grad-CAM grid of the report: teacher and student on one test image per class, the true class explained; returns the text bank."
+    "The Grad-CAM grid of the report: teacher and student on one test image of each class (up to `n_cam`), the true class explained; returns the text bank."
     vocab, C = list(table.vocab), len(table.vocab)
     rep.heading('Where the models look (Grad-CAM)')
     ys = table.targets(te)
-    pick = [te[np.flatnonzero(ys == c)[0]] for c in range(C) if (ys == c).any()][:n_cam]
+    have = [c for c in range(C) if (ys == c).any()]
+    shown = have[:n_cam]
+    pick = [te[np.flatnonzero(ys == c)[0]] for c in shown]
     from vl2lite.analysis import input_spec
     size, stats = input_spec(learn)
     paths, true = [table.paths[i] for i in pick], table.targets(pick)
@@ -168,37 +198,66 @@ def _cam_section(rep, learn, table, teacher, classnames, templates, te, so, zs, 
     rows = {'teacher': teacher_gradcam(teacher, big, W, classes=true), 'student': gradcam(learn, x, classes=true)}
     at = [list(te).index(i) for i in pick]
     preds = {'teacher': zs['preds'][at], 'student': so['logits'].argmax(-1).numpy()[at]}
-    rep.figure(plot_cam_grid(big, rows, vocab, preds=preds), f"Grad-CAM for the true class of one test image per class (the student "
-               f"at its {size} px input, the teacher at its own); the teacher's map explains the similarity of its image embedding "
-               "with the class text. Red: the model predicts another class for that image.")
+    which = (f"each of the {C} classes" if len(shown) == C else f"{len(shown)} of the {C} classes ("
+             + ', '.join(vocab[c] for c in shown) + (f"; the first {n_cam} with a test image" if len(shown) == n_cam else '') + ')')
+    lacking = [vocab[c] for c in range(C) if c not in have]
+    rep.figure(plot_cam_grid(big, rows, vocab, preds=preds), f"Grad-CAM for the true class of the first test image of {which}"
+               + (f"; no test image of {', '.join(lacking)}" if lacking else '') + f". The student at its {size} px input, the teacher "
+               "at its own; the teacher's map explains the similarity of its image embedding with the class text. "
+               "Red title: the model predicts another class for that image (named).")
     return W
 
-def run_report(path, learn, table, teacher, classnames, templates, cache=None, title: str = 'vl2lite run',
-                   results: list | None = None, columns: list | None = None, settings: dict | None = None,
-                   terms: TermLogger | None = None, history: dict | None = None, reducer: str = 'umap', n_cam: int = 6, max_ref: int = 1500,
-                   seed: int = 0, show_progress: bool = False, evaluate: bool = True, sections=()) -> dict:
-    """Write `path` (report.html) for a trained student `learn` on `table` (classes `classnames` for the teacher's prompts
-    `templates`): the result table, training curves, per-class accuracy and confusion matrices of student and teacher
-    zero-shot on the test split, a Grad-CAM grid (teacher and student, one test image per class, the true class
-    explained) and an embedding map of the test images (k-NN accuracy against the training split). `history` is the
-    `training_history` taken right after `fit` (default: the learner's recorder as it is now); `evaluate=False`
-    (no labelled test split, or a student without a classifier for `table`'s classes) keeps the table and the curves.
-    `sections`: functions of the `Report` that add a method's own sections after the result table (the OOD method's fidelity).
-    Returns what it measured, with the seconds it took."""
-    t0 = time.time()
+def _embedding_section(rep, learn, table, teacher, cache, te, so, y, W, reducer: str, seed: int, show_progress: bool) -> list:
+    "The embedding map of the test images, scored by k-NN leave-one-out on the test split (the same reference in every report)."
     from vl2lite.cache import item_embeddings
+    rep.heading('Embedding map (test split)')
+    T_te = item_embeddings(teacher, table, te, cache, show_progress)
+    key = 'proj' if so['proj'] is not None else 'features'
+    src = {'teacher': T_te, f'student {key}': so[key]}
+    em = embedding_map(src, y, list(table.vocab), texts={'class text': W}, together=[tuple(src)] if key == 'proj' else (),
+                       reducer=reducer, seed=seed)
+    axs = em.plot()
+    rep.figure(axs[0].figure, f"{reducer.upper()} of the test images' embeddings (L2-normalised); stars: the class text embeddings. "
+               f"k-NN: accuracy (%) of a 10-nearest-neighbour vote, leave-one-out among the {len(te)} test images (every report "
+               "uses this reference); trust.: trustworthiness of the 2-D map (how well it keeps each point's neighbours).")
+    rep.table([{k: v for k, v in s.items() if k != 'dim'} | dict(dim=s['dim']) for s in em.scores])
+    return em.scores
+
+def run_report(path,                              # the HTML file to write (its folder is made)
+               learn,                             # the trained student
+               table,                             # the whole dataset: every class and split
+               teacher,                           # the frozen teacher
+               classnames,                        # prompt names, one per class of `table.vocab`
+               templates,                         # the teacher's prompt templates
+               cache=None,                        # the teacher's cache (the report never runs the teacher on images it has not cached)
+               title: str = 'vl2lite run',        # the page title
+               results: list | None = None,       # rows of the result table (dicts)
+               columns: list | None = None,       # the table's columns (default: every key, in order)
+               settings: dict | None = None,      # the run's settings, shown under the title
+               terms: TermLogger | None = None,   # the loss terms logged while training
+               history: dict | None = None,       # `training_history` taken right after `fit` (default: the learner's recorder as it is now)
+               reducer: str = 'umap',             # 'umap', 'tsne' or 'pca': the 2-D map of the embeddings
+               n_cam: int = 12,                   # Grad-CAM of one test image of each class, up to this many classes
+               seed: int = 0,                     # seed of the embedding map
+               show_progress: bool = False,       # progress bars while embedding
+               evaluate: bool = True,             # False: only the table and the curves (no labelled test split, or no classifier for the classes)
+               sections=(),                       # functions of the `Report` that add a method's own sections after the result table
+               caption: str = '',                 # text under the result table
+              ) -> dict:  # what it measured, with the seconds it took
+    """Write the report of a trained student: the result table, the training curves, per-class accuracy and confusion
+    matrices of student and teacher zero-shot on the test split, a Grad-CAM grid (teacher and student, the true class
+    explained) and an embedding map of the test images (k-NN accuracy leave-one-out among them, in every report)."""
+    t0 = time.time()
     rep = Report(title)
     if settings: rep.text(' · '.join(f"{k}: {v}" for k, v in settings.items()), cls='muted')
-    if results: rep.heading('Result').table(results, columns)
+    if results:
+        rep.heading('Result').table(results, columns)
+        if caption: rep.text(caption, cls='caption')
     for f in sections: f(rep)
     rep.heading('Training')
-    rep.figure(plot_training(history or learn.recorder, terms), 'Loss per step and per epoch, validation metrics per epoch'
-               + (', mean loss terms per epoch.' if terms is not None and len(terms.epochs) else '.'))
+    rep.figure(plot_training(history or learn.recorder, terms), training_caption(learn, terms))
     vocab, C = list(table.vocab), len(table.vocab)
-    te, tr = table.idxs('test') if evaluate else np.zeros(0, np.int64), _sample(table.idxs('train'), max_ref, seed)
-    tr = tr[[table.labels[i] is not None for i in tr]]
-    if cache is not None and len(tr): tr = np.setdiff1d(tr, cache.missing(tr))   # never run the teacher for a report: cached images only
-    if cache is None or len(tr) < 10 * len(table.vocab): tr = np.zeros(0, np.int64)   # too few: k-NN by leave-one-out on the test split
+    te = table.idxs('test') if evaluate else np.zeros(0, np.int64)
     out = dict()
     if len(te):
         so, zs = student_outputs(learn, table, te), zero_shot_eval(teacher, table, 'test', classnames, templates, cache=cache, show_progress=show_progress)
@@ -206,25 +265,14 @@ def run_report(path, learn, table, teacher, classnames, templates, cache=None, t
         out.update(student_test_acc=round(100 * float(np.trace(cm_s)) / len(y), 1), teacher_test_acc=round(100 * zs['acc'], 1))
         rep.heading('Per class (test split)')
         rep.figure(plot_per_class({'student': cm_s, 'teacher zero-shot': zs['confusion']}, vocab),
-                   f"Per-class test accuracy and confusion matrices (rows: true class) on {len(y)} test images.")
+                   f"Per-class test accuracy ({len(y)} test images; in brackets, each model's accuracy over all of them)"
+                   + (", then the confusion matrices (rows: the true class; colour: the share of the row; numbers: image counts)." if C <= 15 else
+                      f"; the {min(C, 30)} classes where the two differ most (no confusion matrix beyond 15 classes)."))
         W = _cam_section(rep, learn, table, teacher, classnames, templates, te, so, zs, n_cam)
-        rep.heading('Embedding map (test split)')
-        T_te = item_embeddings(teacher, table, te, cache, show_progress)
-        key = 'proj' if so['proj'] is not None else 'features'
-        src, ref = {'teacher': T_te, f'student {key}': so[key]}, None
-        if len(tr):
-            sr = student_outputs(learn, table, tr)
-            ref = {'teacher': (item_embeddings(teacher, table, tr, cache, show_progress), table.targets(tr)), f'student {key}': (sr[key], sr['y'].numpy())}
-        em = embedding_map(src, y, vocab, texts={'class text': W}, together=[tuple(src)] if key == 'proj' else (), reference=ref,
-                           reducer=reducer, seed=seed)
-        axs = em.plot()
-        rep.figure(axs[0].figure, f"{reducer.upper()} of the test images' embeddings (L2-normalised); stars: class text embeddings. "
-                   "k-NN: 10-nearest-neighbour accuracy on the test split " + (f"against {len(tr)} training images" if len(tr) else
-                   "(leave-one-out: the teacher's cache holds too few training images)") + "; trust.: trustworthiness of the 2-D map.")
-        rep.table([{k: v for k, v in s.items() if k != 'dim'} | dict(dim=s['dim']) for s in em.scores])
-        out['embedding_scores'] = em.scores
+        out['embedding_scores'] = _embedding_section(rep, learn, table, teacher, cache, te, so, y, W, reducer, seed, show_progress)
     else: rep.text('No labelled test split to evaluate: no per-class results, Grad-CAM or embedding map.')
     out['seconds'] = round(time.time() - t0, 1)
     rep.text(f"Report written in {out['seconds']} s.", cls='muted')
     rep.save(path)
     return out
+

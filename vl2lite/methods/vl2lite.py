@@ -93,7 +93,7 @@ def vl2lite_learner(dls,                                   # DataLoaders from `t
 
 # %% ../../nbs/10_vl2lite.ipynb #4135635d
 from ..data import table_dls, items_dl, cycle_items
-from ..evaluate import accuracy_pct, student_row
+from ..evaluate import accuracy_pct, student_row, teacher_row
 
 Options = VL2LiteOptions
 USES = {'vl2lite': ('vis_mode', 'teacher_head'), 'logit_kd': ('teacher_head',), 'ce': ()}   # the command-line options of each variant
@@ -120,9 +120,9 @@ def evaluate(learn: Learner, s) -> dict:
     "Test accuracy (%), once."
     te = s.table.idxs('test')
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(learn.dls, s.table, te))
-    return dict(test_acc=accuracy_pct(p, y), **teacher_head_result(learn, s.options.teacher_head, s.cache, s.table, te))
+    return dict(test_acc=accuracy_pct(p, y), **teacher_head_result(learn, s.options.teacher_head, s.cache, s.table, te, s.table.idxs('valid')))
 
 def describe(res: dict, s) -> tuple[list, list]:
-    "(rows, columns) of the result table."
-    return ([dict(model='teacher zero-shot', valid_acc='', test_acc=res['teacher_test_acc'])] + teacher_head_rows(res, valid_acc='') +
+    "(rows, columns) of the result table: one row per model evaluated, each with its validation and test accuracy."
+    return ([teacher_row(res)] + teacher_head_rows(res, valid_acc='') +
             [student_row(res)], ['model', 'valid_acc', 'test_acc'])
