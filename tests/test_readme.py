@@ -14,9 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'benchmarks'))
 import tables  # noqa: E402
+from vl2lite import docs  # noqa: E402
+from vl2lite.docs import prose_numbers, DECIMAL  # noqa: E402   # the docs check's own rules, one copy
 
 MARK = re.compile(r'^\s*<!-- table: (\w+) -->\s*$')
-DECIMAL = re.compile(r'(?<![\w.])[+-]?\d+\.\d+(?![\w.])')
 
 
 def cells(line: str) -> list:
@@ -63,21 +64,9 @@ def table_errors(text: str) -> list:
     return errs
 
 
-def prose_numbers(text: str) -> list:
-    "[(line number, number)] of the decimal numbers in the README outside tables, markers and code blocks."
-    out, code = [], False
-    for i, l in enumerate(text.split('\n'), 1):
-        if l.lstrip().startswith('```'): code = not code; continue
-        if code or l.lstrip().startswith('|') or MARK.match(l): continue
-        l = re.sub(r'Python \d+\.\d+', '', re.sub(r'`[^`]*`', '', l))   # inline code (names, versions) is not a result
-        out += [(i, n) for n in DECIMAL.findall(l)]
-    return out
-
-
 def result_numbers() -> set:
     "Every decimal number written in a file under benchmarks/results/ (signs dropped)."
-    txt = ' '.join(p.read_text() for p in (ROOT/'benchmarks'/'results').iterdir() if p.suffix in ('.md', '.txt', '.json', '.jsonl'))
-    return {n.lstrip('+-') for n in DECIMAL.findall(txt)} | {n for n in re.findall(r'\d+\.\d+', txt)}
+    return docs.result_numbers(ROOT/'benchmarks'/'results')
 
 
 README = (ROOT/'README.md').read_text()

@@ -47,12 +47,13 @@ _ABS = re.compile(r"(?<![\w.~/-])/(?:root|home|tmp|work|Users|private|mnt|opt|va
 _HEADING = re.compile(r'^(#{1,6})\s+(.*\S)')
 
 def prose_numbers(text: str) -> list:
-    "The decimal numbers of markdown `text` outside code blocks, inline code and tables (names and versions are not results)."
+    """[(line number, number)] of the decimal numbers of markdown `text` outside code blocks, inline code, tables and
+    comments (table markers): names and versions are not results."""
     out, code = [], False
-    for l in text.split('\n'):
+    for i, l in enumerate(text.split('\n'), 1):
         if l.lstrip().startswith('```'): code = not code; continue
         if code or l.lstrip().startswith('|') or l.lstrip().startswith('<!--'): continue
-        out += DECIMAL.findall(re.sub(r'Python \d+\.\d+', '', re.sub(r'`[^`]*`', '', l)))
+        out += [(i, n) for n in DECIMAL.findall(re.sub(r'Python \d+\.\d+', '', re.sub(r'`[^`]*`', '', l)))]
     return out
 
 def result_numbers(results: str | Path) -> set:
@@ -101,7 +102,7 @@ def page_problems(nb, numbers: set | None = None) -> list:
         own = set(re.findall(r'\d+\.\d+', '\n'.join(outs)))
         md = '\n'.join(c.source for c in nb.cells if c.cell_type == 'markdown')
         probs += [f"a number in the prose that no result file or output of the page holds: {n}"
-                  for n in dict.fromkeys(prose_numbers(md)) if n.lstrip('+-') not in numbers | own]
+                  for n in dict.fromkeys(n for _, n in prose_numbers(md)) if n.lstrip('+-') not in numbers | own]
     return list(dict.fromkeys(probs))
 
 
