@@ -57,21 +57,85 @@ def test_the_docs_check_fails_on_each_kind_of_noise_planted_in_a_real_page(tmp_p
         else: raise AssertionError(f'{kind}: the docs check passed a page with it')
 
 
-KEY_API = ['methods.vl2lite.vl2lite_learner', 'methods.dho.dho_learner', 'methods.ood.ood_learner', 'methods.lgd.pretrain_learner',
-           'run.demo', 'run.zeroshot', 'run.export_run', 'audit.audit', 'export.export_student', 'report.run_report',
-           'data.table_dls', 'data.scan_folder', 'datasets.read_dataset', 'cache.TeacherCache', 'cache.zero_shot_eval',
-           'teacher.load_teacher', 'core.Student', 'methods.lgd.fine_tune', 'methods.lgd.linear_probe',
-           'analysis.embedding_map', 'analysis.gradcam', 'analysis.teacher_gradcam']
+# Parameters a vl2lite class takes from a fastai constructor it does not redefine (fastai documents them).
+INHERITED = {'data.TensorItemIdx': {'x'}, 'data.DecodeResizedCrop': {'nm'}}
 
 
-def test_the_main_entry_points_document_every_parameter():
-    "The learner factories and the entry points a user calls first show a parameter table on their API page (docments comments)."
-    import importlib, inspect
+def _public_objects():
+    "(module.name, object) of every function and class in a vl2lite module's `__all__`, each once."
+    import importlib, pkgutil, vl2lite, vl2lite.methods
+    seen = set()
+    for pkg in (vl2lite, vl2lite.methods):
+        for m in pkgutil.iter_modules(pkg.__path__):
+            if m.name.startswith('_') or m.ispkg: continue
+            mod = importlib.import_module(f'{pkg.__name__}.{m.name}')
+            for n in getattr(mod, '__all__', []):
+                o = getattr(mod, n, None)
+                if callable(o) and getattr(o, '__module__', None) == mod.__name__ and id(o) not in seen:
+                    seen.add(id(o)); yield f"{mod.__name__.removeprefix('vl2lite.')}.{n}", o
+
+
+def undocumented_parameters(o, skip=()) -> list:
+    """The parameters of `o` without a docments comment: `*args`/`**kw`, fastai's callback events and the fields of an
+    options dataclass with `help` (its `options_table`) excepted."""
+    import dataclasses, inspect
     from fastcore.docments import docments
-    bare = []
-    for name in KEY_API:
-        mod, _, obj = name.rpartition('.')
-        d = docments(getattr(importlib.import_module(f'vl2lite.{mod}'), obj), full=True)
-        bare += [f'{name}: {p}' for p, v in d.items()   # **kw: the factories' option shortcuts, listed by `options_table` on the page
-                 if p not in ('self', 'return') and v.get('kind') not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL) and not v['docment']]
+    from fastai.callback.core import Callback
+    try: d = docments(o, full=True)
+    except (TypeError, ValueError): return []
+    helped = {f.name for f in dataclasses.fields(o) if f.metadata.get('help')} if dataclasses.is_dataclass(o) else set()
+    return [p for p, v in d.items() if p not in ('self', 'return', *skip, *helped, *Callback._methods) and not v['docment']
+            and v.get('kind') not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)]
+
+
+def test_every_public_function_documents_every_parameter():
+    "Every public function and class of the package shows a full parameter table on its API page (docments comments)."
+    bare = [f'{name}: {p}' for name, o in _public_objects() for p in undocumented_parameters(o, INHERITED.get(name, ()))]
     assert not bare, 'parameters without a docments comment:\n' + '\n'.join(bare)
+
+
+def test_undocumented_parameters_can_fail():
+    def f(a,      # documented
+          b=1, *args, **kw): pass
+    assert undocumented_parameters(f) == ['b']
+
+
+def _example_cells(nb_path: Path) -> list:
+    "Sources of the code cells of a notebook that are not library code and have stored output (what a reader sees run)."
+    cells = json.loads(nb_path.read_text())['cells']
+    return [''.join(c['source']) for c in cells if c['cell_type'] == 'code' and c.get('outputs')
+            and not ''.join(c['source']).lstrip().startswith('#| export')]
+
+
+def objects_without_example(nbs: Path = ROOT/'nbs') -> list:
+    """`module.name` of every public function and class whose API page shows no usage: no code cell with stored output
+    that names it (or an alias of it)."""
+    import importlib
+    from vl2lite._modidx import d as modidx
+    page = {s: url.split('#')[0].removesuffix('.html') for syms in modidx['syms'].values() for s, (url, _) in syms.items()}
+    by_page = {re.sub(r'^\d+_', '', f.stem): f for f in nbs.glob('*.ipynb')}
+    missing = []
+    for name, o in _public_objects():
+        mod = importlib.import_module('vl2lite.' + name.rpartition('.')[0])
+        names = [a for a in mod.__all__ if getattr(mod, a, None) is o]
+        key = page.get(f'{mod.__name__}.{o.__name__}') or page.get(f'vl2lite.{name}')
+        cells = _example_cells(by_page[key]) if key in by_page else []
+        if not any(re.search(rf'\b{re.escape(a)}\b', c) for c in cells for a in names): missing.append(name)
+    return missing
+
+
+def test_every_public_function_has_an_example_with_output():
+    "Every public function and class is used, with its output stored, on its API page (docs.fast.ai's shape)."
+    missing = objects_without_example()
+    assert not missing, 'no usage example with output on the API page:\n' + '\n'.join(missing)
+
+
+def test_missing_examples_are_found(tmp_path):
+    "An API page whose example lost its output is reported."
+    import shutil
+    for f in (ROOT/'nbs').glob('*.ipynb'): shutil.copy(f, tmp_path/f.name)
+    nb = json.loads((tmp_path/'04_losses.ipynb').read_text())
+    for c in nb['cells']:
+        if c['cell_type'] == 'code' and re.search(r'\bkd_kl_loss\b', ''.join(c['source'])): c['outputs'] = []
+    (tmp_path/'04_losses.ipynb').write_text(json.dumps(nb))
+    assert objects_without_example(tmp_path) == ['losses.kd_kl_loss']

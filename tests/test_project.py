@@ -109,15 +109,24 @@ def test_branch_check_can_fail(tmp_path):
     assert _compares_a_method_name(tmp_path/'x.py') == ["a.method == 'dho'"]
 
 
+def _extra_signature_lines(n) -> int:
+    "Lines of a function's signature past its first (one parameter a line, with its docments comment)."
+    first = n.body[0].lineno
+    return max(0, first - n.lineno - 1) if first > n.lineno else 0
+
+
 def test_sizes():
-    "The command line stays a parser; no library function grows past 60 lines; a learner factory takes at most 10 parameters."
-    assert len((ROOT/'vl2lite'/'cli.py').read_text().splitlines()) <= 250
+    """The command line stays a parser; no library function grows past 60 lines; a learner factory takes at most 10
+    parameters. Signatures count as one line: a parameter's documentation is not code."""
+    cli = (ROOT/'vl2lite'/'cli.py').read_text()
+    funcs = [n for n in ast.walk(ast.parse(cli)) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    assert len(cli.splitlines()) - sum(_extra_signature_lines(n) for n in funcs) <= 250
     long = []
     for f in (ROOT/'vl2lite').rglob('*.py'):
         if f.name == '_modidx.py': continue
         for n in ast.walk(ast.parse(f.read_text())):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if n.end_lineno - n.lineno + 1 > 60: long.append(f'{f.name}:{n.name}')
+                if n.end_lineno - n.lineno + 1 - _extra_signature_lines(n) > 60: long.append(f'{f.name}:{n.name}')
                 if n.name.endswith('_learner'):
                     a = n.args
                     assert len(a.args) + len(a.kwonlyargs) + bool(a.vararg) + bool(a.kwarg) <= 10, (f.name, n.name)

@@ -31,7 +31,11 @@ class GradientConflict(Callback):
     where a and b are sums of the weighted terms of loss callback `cb` (`cb.weighted`): `sides` names them, by default
     the two sides the callback declares (`cb.conflict`; DHO: its CE term against its two KD terms)."""
     order, run_valid = 1, False
-    def __init__(self, cb, every: int = 10, sides=None):
+    def __init__(self,
+                 cb,                # the loss callback (`DistillLoss`)
+                 every: int = 10,   # record every this many training steps
+                 sides=None,        # the two sides as (terms, terms) of `cb.weighted` (None: `cb.conflict`)
+                ):
         self.cb, self.every, self.records = cb, every, []
         self.sides = sides or cb.conflict
         if self.sides is None: raise ValueError(f"{type(cb).__name__} declares no two sides to compare: give sides=(terms, terms)")
@@ -60,7 +64,12 @@ class GradientConflict(Callback):
             rec[f'cos/{n}'] = F.cosine_similarity(_flat(ga[i:i+k]), _flat(gb[i:i+k]), dim=0).item(); i += k
         self.records.append(rec)
 
-def plot_gradient_conflict(runs: dict, key: str = 'cos', ax=None, smooth: int = 1, log: bool | None = None):
+def plot_gradient_conflict(runs: dict,                # {label: `GradientConflict.records`} of each run
+                           key: str = 'cos',          # which record to plot: 'cos' (cosine of the two gradients), 'norm_ratio' (|grad a| / |grad b|), or a per-block one
+                           ax=None,                   # matplotlib axes to draw on (None: a new figure)
+                           smooth: int = 1,           # moving-average window (in steps) of the plotted losses
+                           log: bool | None = None,   # log y axis (None: for the norm ratios)
+                          ):
     """Plot `key` of each run's `GradientConflict.records` against the training step; `runs` maps a label to records.
     A cosine gets a reference line at 0; a norm ratio is drawn on a log axis (`log`) with its reference line at 1."""
     import matplotlib.pyplot as plt
@@ -78,7 +87,8 @@ def plot_gradient_conflict(runs: dict, key: str = 'cos', ax=None, smooth: int = 
 
 # %% ../nbs/20_analysis.ipynb #881bd738
 @contextmanager
-def preserved(model: nn.Module):
+def preserved(model: nn.Module,   # the model whose modes, `requires_grad` and gradients are restored on exit
+             ):
     "On exit, every module's training mode, every parameter's `requires_grad` and `.grad` are as they were on entry."
     modes = [(m, m.training) for m in model.modules()]
     params = [(p, p.requires_grad, p.grad) for p in model.parameters()]
@@ -115,7 +125,9 @@ def _to_nchw(layout: str):
         return t.reshape(t.shape[0], s, s, t.shape[2]).permute(0, 3, 1, 2)
     return tokens
 
-def find_target_layer(model: nn.Module, x: torch.Tensor):
+def find_target_layer(model: nn.Module,   # a timm model, a `Student` or a teacher's image tower
+                      x: torch.Tensor,    # an input batch (to find the last layer with a spatial output)
+                     ):
     """(layer, reshape_transform) for Grad-CAM: a timm model's last feature stage, otherwise the last layer
     (in execution order) whose output is a spatial map or a grid of tokens; `x` is one input batch."""
     seen, hooks = [], []
@@ -147,7 +159,10 @@ def find_target_layer(model: nn.Module, x: torch.Tensor):
 # %% ../nbs/20_analysis.ipynb #98d0687a
 class EmbeddingSimilarity:
     "grad-cam target: the cosine similarity between a model's output embedding and a fixed embedding (a class's text embedding)."
-    def __init__(self, emb: torch.Tensor): self.emb = emb.detach().float()
+    def __init__(self,
+                 emb: torch.Tensor,   # (d,) the fixed embedding (e.g. a class's text embedding)
+                ):
+        self.emb = emb.detach().float()
     def __call__(self, out): return F.cosine_similarity(out.float(), self.emb.to(out.device), dim=-1)
 
 class _HeadOf(nn.Module):
@@ -157,7 +172,10 @@ class _HeadOf(nn.Module):
 
 class ImageTower(nn.Module):
     "A teacher's image encoder as a differentiable module (the teacher's own `encode_images` runs under no_grad)."
-    def __init__(self, teacher): super().__init__(); self.teacher = teacher
+    def __init__(self,
+                 teacher,   # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+                ):
+        super().__init__(); self.teacher = teacher
     def forward(self, x): return self.teacher._image_features(x.float())
 
 _CAMS = {'gradcam': 'GradCAM', 'gradcam++': 'GradCAMPlusPlus', 'hirescam': 'HiResCAM', 'layercam': 'LayerCAM', 'eigencam': 'EigenCAM'}
@@ -221,7 +239,10 @@ def teacher_gradcam(teacher,                                 # the frozen teache
     return maps, classes
 
 # %% ../nbs/20_analysis.ipynb #8e51639d
-def load_images(paths, size: int = 224, stats=None) -> tuple[torch.Tensor, torch.Tensor]:
+def load_images(paths,             # image file paths
+                size: int = 224,   # short side, then centre crop, in pixels
+                stats=None,        # (mean, std) normalisation (None: none, the [0, 1] images twice)
+               ) -> tuple[torch.Tensor, torch.Tensor]:
     "(batch normalised with `stats` (mean, std), the same images in [0, 1]): shorter side resized to `size`, centre crop."
     import torchvision.transforms.functional as TF
     from PIL import Image
@@ -237,7 +258,8 @@ def load_images(paths, size: int = 224, stats=None) -> tuple[torch.Tensor, torch
     m, s = (torch.tensor(v, dtype=torch.float32).view(1, 3, 1, 1) for v in stats)
     return (x01 - m) / s, x01
 
-def input_spec(learn) -> tuple[int, tuple]:
+def input_spec(learn,   # a `Learner` (or an exported one)
+              ) -> tuple[int, tuple]:
     "(image size, (mean, std)) of a learner's validation pipeline (also of an exported learner)."
     size = next((t.size for t in learn.dls.valid.after_item.fs if hasattr(t, 'size')), None)
     norm = next((t for t in learn.dls.valid.after_batch.fs if hasattr(t, 'mean') and hasattr(t, 'std')), None)
@@ -246,8 +268,15 @@ def input_spec(learn) -> tuple[int, tuple]:
     stats = None if norm is None else (tuple(norm.mean.flatten().tolist()), tuple(norm.std.flatten().tolist()))
     return size, stats
 
-def plot_cam_grid(x01: torch.Tensor, rows: dict, vocab, true=None, preds: dict | None = None, alpha: float = 0.45,
-                  size: float = 2.1, ncols: int = 5):
+def plot_cam_grid(x01: torch.Tensor,           # (N, 3, H, W) the images in [0, 1]
+                  rows: dict,                  # {row label: (maps, classes)} as `gradcam` / `teacher_gradcam` return them
+                  vocab,                       # class names, in class-id order
+                  true=None,                   # true class id of each image (None: not marked)
+                  preds: dict | None = None,   # {row label: predicted class ids}, named when they differ (None: none)
+                  alpha: float = 0.45,         # opacity of the heat map
+                  size: float = 2.1,           # inches per image
+                  ncols: int = 5,              # images per line
+                 ):
     """Grad-CAM maps over the same images: `rows` maps a row label (teacher, CE-only student, ...) to `(maps, classes)`
     as `gradcam`/`teacher_gradcam` return them (maps of another size are resized to the images'). Each map is titled
     with the class it explains; in red when that is not the `true` class, or when the row's model predicts another
@@ -279,7 +308,12 @@ def plot_cam_grid(x01: torch.Tensor, rows: dict, vocab, true=None, preds: dict |
 def _np(a): return a.detach().float().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a, dtype=np.float32)
 def _unit(a): a = _np(a); return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
 
-def knn_accuracy(emb, y, ref_emb=None, ref_y=None, k: int = 10) -> float:
+def knn_accuracy(emb,            # (N, d) embeddings to classify
+                 y,              # (N,) their class ids
+                 ref_emb=None,   # (M, d) reference embeddings (None: leave-one-out among `emb`)
+                 ref_y=None,     # (M,) class ids of the reference
+                 k: int = 10,    # number of neighbours
+                ) -> float:
     """Accuracy (%) of a k-nearest-neighbour vote under cosine similarity: `emb` classified by its neighbours in
     `ref_emb` (the training split), or leave-one-out among `emb` itself when no reference is given."""
     from sklearn.neighbors import NearestNeighbors
@@ -294,7 +328,11 @@ def knn_accuracy(emb, y, ref_emb=None, ref_y=None, k: int = 10) -> float:
     return accuracy_pct(pred, y)
 
 # %% ../nbs/20_analysis.ipynb #a426c199
-def reduce_2d(X: np.ndarray, reducer: str = 'umap', seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
+def reduce_2d(X: np.ndarray,           # (N, d) rows to map
+              reducer: str = 'umap',   # 'umap' or 'pca'
+              seed: int = 0,           # random seed (same seed, same result)
+              n_neighbors: int = 15,   # UMAP's neighbourhood size
+             ) -> np.ndarray:
     "2-D coordinates of the rows of `X`: UMAP (seeded, so reproducible) or PCA."
     if reducer == 'pca':
         from sklearn.decomposition import PCA
@@ -309,12 +347,12 @@ def reduce_2d(X: np.ndarray, reducer: str = 'umap', seed: int = 0, n_neighbors: 
 @dataclass
 class EmbeddingMap:
     "2-D maps of several embeddings: `coords[source]` (N, 2), its `labels`, the `panel` it is drawn in, and `scores`."
-    coords: dict
-    labels: dict
-    panel: dict
-    scores: list
-    vocab: list
-    reducer: str
+    coords: dict   # {source: (N, 2) coordinates}
+    labels: dict   # {source: (N,) class ids}
+    panel: dict    # {source: the panel it is drawn in}
+    scores: list   # per source: its dimension, k-NN accuracy (and on what) and trustworthiness of the 2-D map
+    vocab: list    # class names
+    reducer: str   # 'umap' or 'pca'
     def plot(self, axs=None, size: float = 4.5, max_legend: int = 20):
         "One panel per embedding space; colour = class, marker = source; class texts as large labelled stars."
         import matplotlib.pyplot as plt
@@ -425,7 +463,9 @@ class TermLogger(Callback):
         if self._acc: self.epochs.append({k: float(np.mean(v)) for k, v in self._acc.items()})
 
 # %% ../nbs/20_analysis.ipynb #512315eb
-def font_sizes(fig, width_in: float = 12.) -> list:
+def font_sizes(fig,                     # a matplotlib figure
+               width_in: float = 12.,   # width (inches) at which the page shows the figure at most
+              ) -> list:
     "(size in points as displayed, text) of every visible text of `fig`, smallest first, for a figure shown at most `width_in` inches wide."
     from matplotlib.text import Text
     fig.canvas.draw()   # tick labels exist once drawn

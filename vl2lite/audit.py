@@ -26,7 +26,10 @@ __all__ = ['AUDIT_COLS', 'AUDIT_FLAGS', 'reliability', 'ece', 'knn_acc', 'confus
            'plot_reliability', 'add_audit_flags', 'audit', 'audit_report']
 
 # %% ../nbs/23_audit.ipynb #21513857
-def reliability(probs, y, n_bins: int = 15) -> list:
+def reliability(probs,              # (N, C) class probabilities
+                y,                  # true class ids (N,)
+                n_bins: int = 15,   # number of equal-width confidence bins
+               ) -> list:
     "Per confidence bin (equal width over (0, 1]): dict(lo, hi, n, confidence, accuracy) of the images whose top probability falls in it."
     probs, y = torch.as_tensor(probs).float(), torch.as_tensor(np.asarray(y)).long()
     conf, pred = probs.max(1)
@@ -39,13 +42,21 @@ def reliability(probs, y, n_bins: int = 15) -> list:
                         accuracy=float((pred[m] == y[m]).float().mean()) if n else None))
     return out
 
-def ece(probs, y, n_bins: int = 15) -> float:
+def ece(probs,              # (N, C) class probabilities
+        y,                  # true class ids (N,)
+        n_bins: int = 15,   # number of equal-width confidence bins
+       ) -> float:
     "Expected calibration error (%) of class probabilities `probs` (N, C) against labels `y`."
     bins, n = reliability(probs, y, n_bins), len(y)
     return 100 * sum(b['n'] / n * abs(b['accuracy'] - b['confidence']) for b in bins if b['n'])
 
 # %% ../nbs/23_audit.ipynb #e73196af
-def knn_acc(bank, bank_y, queries, y, k: int = 10) -> float:
+def knn_acc(bank,          # (M, d) labelled reference embeddings
+            bank_y,        # (M,) class ids of the bank
+            queries,       # (N, d) embeddings to classify
+            y,             # (N,) true class ids of the queries
+            k: int = 10,   # number of neighbours
+           ) -> float:
     "Accuracy (%) of a cosine k-NN majority vote over the labelled `bank` (ties: the larger summed similarity)."
     bank, queries = F.normalize(torch.as_tensor(bank).float(), dim=-1), F.normalize(torch.as_tensor(queries).float(), dim=-1)
     bank_y = torch.as_tensor(np.asarray(bank_y)).long()
@@ -57,20 +68,29 @@ def knn_acc(bank, bank_y, queries, y, k: int = 10) -> float:
     return accuracy_pct(score, np.asarray(y))
 
 # %% ../nbs/23_audit.ipynb #8d2132f5
-def confused_pairs(cm, vocab, n: int = 5) -> list:
+def confused_pairs(cm,           # (C, C) confusion matrix, rows the true class
+                   vocab,        # class names
+                   n: int = 5,   # how many pairs
+                  ) -> list:
     "The `n` class pairs most confused (cm[i, j] + cm[j, i], i != j), as dicts (a, b, count), largest first."
     cm = np.asarray(cm); sym = cm + cm.T
     pairs = [(int(sym[i, j]), vocab[i], vocab[j]) for i in range(len(cm)) for j in range(i + 1, len(cm)) if sym[i, j]]
     return [dict(a=a, b=b, count=c) for c, a, b in sorted(pairs, key=lambda t: -t[0])[:n]]
 
-def pareto_front(cost, acc) -> list:
+def pareto_front(cost,   # cost of each point (e.g. hours)
+                 acc,    # accuracy (%) of each point
+                ) -> list:
     "Indices of the points not dominated by another (cost no higher, accuracy no lower, one of them strictly)."
     cost, acc = np.asarray(cost, float), np.asarray(acc, float)
     return [i for i in range(len(cost)) if not any((cost[j] <= cost[i]) & (acc[j] >= acc[i]) & ((cost[j] < cost[i]) | (acc[j] > acc[i]))
                                                    for j in range(len(cost)))]
 
 # %% ../nbs/23_audit.ipynb #11ccb795
-def stratified_sample(table: ImageTable, idxs, n: int, seed: int = 0) -> np.ndarray:
+def stratified_sample(table: ImageTable,   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                      idxs,                # the dataset indices to sample from
+                      n: int,              # most indices returned
+                      seed: int = 0,       # random seed (same seed, same result)
+                     ) -> np.ndarray:
     "At most `n` of the dataset indices `idxs`, each class in proportion and at least once; all of them when `n` covers them."
     idxs = np.asarray(idxs, dtype=np.int64)
     if len(idxs) <= n: return np.sort(idxs)
@@ -79,12 +99,18 @@ def stratified_sample(table: ImageTable, idxs, n: int, seed: int = 0) -> np.ndar
            for c in dict.fromkeys(y)]
     return np.sort(np.concatenate(out))
 
-def image_tower(teacher: Teacher) -> torch.nn.Module:
+def image_tower(teacher: Teacher,   # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+               ) -> torch.nn.Module:
     "The part of `teacher` that embeds images (an open_clip model's `visual`, ConSE's ImageNet classifier)."
     m = getattr(teacher, 'model', None)
     return m.visual if m is not None and hasattr(m, 'visual') else getattr(teacher, 'classifier', teacher)
 
-def encode_rate(teacher: Teacher, paths, bs: int = 32, num_workers: int | None = None, precision: str = 'fp32') -> float:
+def encode_rate(teacher: Teacher,                 # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+                paths,                            # image paths to time (a few batches of them)
+                bs: int = 32,                     # batch size
+                num_workers: int | None = None,   # DataLoader worker processes (None: the machine's default)
+                precision: str = 'fp32',          # 'fp32', 'bf16', 'fp16' or 'auto'
+               ) -> float:
     "Images/s of the teacher over `paths` through the cache fill's loader (decoding in workers), the first of several batches excluded."
     dl, sizes, times = image_loader(paths, teacher.preprocess, bs=bs, num_workers=num_workers), [], []
     t = time.perf_counter()
@@ -174,7 +200,8 @@ AUDIT_COLS = ['teacher', 'head', 'valid_acc', 'valid_mean_class_acc', 'ece', 'kn
 _LABELS = dict(valid_acc='valid acc (%)', valid_mean_class_acc='mean per class (%)', ece='ECE (%)', knn_acc='k-NN acc (%)',
                tower_params_m='image tower (M params)', images_per_s='images/s', fill='cache fill (est.)', cache_mb='cache (MB)', embed_dim='dim')
 
-def duration(hours: float) -> str:
+def duration(hours: float,   # a duration in hours
+            ) -> str:
     "A duration for people: seconds, minutes or hours."
     s = hours * 3600
     return f'{s:.1f} s' if s < 60 else f'{s / 60:.1f} min' if s < 3600 else f'{hours:.1f} h'
@@ -183,16 +210,23 @@ def _shown(rows: list) -> list:
     "The audit's rows with the fill time for people (`fill`)."
     return [r | dict(fill=duration(r['fill_hours'])) for r in rows]
 
-def audit_table(res: dict) -> str:
+def audit_table(res: dict,   # `audit`'s result dict, or its `audit.json` loaded
+               ) -> str:
     "The candidates of an audit result (`audit`'s dict or its `audit.json`) as the command prints them."
     return text_table(_shown(res['rows']), AUDIT_COLS)
 
-def recommend(rows: list, budget_hours: float | None = None) -> dict | None:
+def recommend(rows: list,                          # the audit's candidate rows
+              budget_hours: float | None = None,   # longest cache fill accepted, in hours (None: no limit)
+             ) -> dict | None:
     "The best (teacher, head) row by validation accuracy, then mean per-class accuracy, then the cheaper fill, within `budget_hours`."
     ok = [r for r in rows if budget_hours is None or r['fill_hours'] <= budget_hours]
     return max(ok, key=lambda r: (r['valid_acc'], r['valid_mean_class_acc'], -r['fill_hours'])) if ok else None
 
-def distill_command(row: dict, data, fraction: float, seed: int = 0) -> str:
+def distill_command(row: dict,         # an audit row (one teacher and head)
+                    data,              # the dataset folder the command names
+                    fraction: float,   # share of labels the command trains with
+                    seed: int = 0,     # random seed (same seed, same result)
+                   ) -> str:
     "The `vl2lite distill` command that trains with the audited teacher and head (DHO with partial labels, VL2Lite with all)."
     method = 'dho' if fraction < 1 else 'vl2lite'
     return (f"vl2lite distill{f' --data {data}' if data else ''} --teacher {row['teacher']} --method {method}"
@@ -200,7 +234,9 @@ def distill_command(row: dict, data, fraction: float, seed: int = 0) -> str:
             + (f" --teacher-head {row['head']}" if row['head'] != 'zeroshot' else ''))
 
 # %% ../nbs/23_audit.ipynb #812f7608
-def plot_audit(rows: list, ax=None):
+def plot_audit(rows: list,   # the audit's candidate rows
+               ax=None,      # matplotlib axes to draw on (None: a new figure)
+              ):
     "Validation accuracy against the estimated cache-fill time of every (teacher, head), the Pareto front joined."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -220,7 +256,10 @@ def plot_audit(rows: list, ax=None):
     ax.legend(fontsize=9, loc='center left', bbox_to_anchor=(1.01, 0.5), frameon=False)
     return ax
 
-def plot_reliability(bins: dict, title: str = '', ax=None):
+def plot_reliability(bins: dict,        # {head: `reliability(...)`}
+                     title: str = '',   # figure or section title
+                     ax=None,           # matplotlib axes to draw on (None: a new figure)
+                    ):
     "Reliability diagram: accuracy against mean confidence per bin, for each head in `bins` ({head: reliability(...)})."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(4.2, 4))
@@ -248,7 +287,8 @@ AUDIT_FLAGS = {   # the `vl2lite audit` flags: argument of `audit` -> argparse k
     'device': dict(default=None, help='cpu, cuda, cuda:1, ... (default: a GPU when there is one)'),
 }
 
-def add_audit_flags(parser):
+def add_audit_flags(parser,   # an argparse parser (or subparser) to add the flags to
+                   ):
     "Add `AUDIT_FLAGS` to an argparse parser."
     for name, kw in AUDIT_FLAGS.items():
         kw = dict(kw); parser.add_argument(kw.pop('flag', '--' + name.replace('_', '-')), dest=name, **kw)
@@ -309,7 +349,9 @@ def _say(res: dict):
               + (f" (budget {res['budget_hours']} h)" if res['budget_hours'] else '') + f":\n  {res['command']}")
 
 # %% ../nbs/23_audit.ipynb #b46d8cf4
-def audit_report(res: dict, path) -> Path:
+def audit_report(res: dict,   # `audit`'s result dict
+                 path,        # the HTML file to write
+                ) -> Path:
     "`audit.html`: the recommendation, the candidates' table, accuracy against cost, calibration, prompts and confusions."
     import matplotlib.pyplot as plt
     rep = Report('vl2lite audit: which teacher for this dataset')

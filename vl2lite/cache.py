@@ -52,7 +52,12 @@ def keep_random():
 class CacheStore:
     """Embeddings on disk by key: segments of a `.keys.npy` (uint64) and an `.emb.npy` (N, views, dim) file, the
     embeddings memory-mapped (the processes of one machine share one copy through the page cache)."""
-    def __init__(self, folder, n_views: int, dim: int, dtype: str = 'float32'):
+    def __init__(self,
+                 folder,                   # folder of the store's segment files
+                 n_views: int,             # views stored per image
+                 dim: int,                 # embedding dimension
+                 dtype: str = 'float32',   # 'float32' or 'float16' on disk
+                ):
         self.dir, self.n_views, self.dim, self.dtype = Path(folder), n_views, dim, np.dtype(dtype)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.open()
@@ -274,7 +279,11 @@ class TeacherCache:
 # %% ../nbs/03_cache.ipynb #cd00539b
 class CachedTeacher:
     "Teacher embeddings from a `TeacherCache`, by dataset index."
-    def __init__(self, cache: TeacherCache, view: int | str = 0): self.cache, self.view = cache, view
+    def __init__(self,
+                 cache: TeacherCache,   # the filled `TeacherCache`
+                 view: int | str = 0,   # which cached teacher view: 0 = the centre crop, another int = that augmented view, 'random' (one per item) or 'mean'
+                ):
+        self.cache, self.view = cache, view
     @property
     def teacher(self): return self.cache.teacher
     def __call__(self, idx, x, view=None):
@@ -285,15 +294,26 @@ class CachedTeacher:
 
 class OnTheFlyTeacher:
     "Teacher embeddings computed on each batch: the student's input (normalised with `stats`) re-normalised for the teacher."
-    def __init__(self, teacher: Teacher, stats): self.teacher, self.stats = teacher, stats
+    def __init__(self,
+                 teacher: Teacher,   # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+                 stats,              # (mean, std) the student's batches are normalised with (undone before the teacher's own)
+                ):
+        self.teacher, self.stats = teacher, stats
     def __call__(self, idx, x, view=None):   # the teacher sees the student's own crop: `view` is not needed
         if self.teacher.device != x.device: self.teacher.to(x.device)
         return self.teacher.encode_images(self.teacher.prepare(x, self.stats))
 
 # %% ../nbs/03_cache.ipynb #57ff590a
-def teacher_source(teacher: Teacher, table: ImageTable | None, idxs=(), cache: TeacherCache | None = None,
-                   cache_dir='~/.cache/vl2lite/teacher', on_the_fly: bool = False, stats=None, view: int | str = 0,
-                   show_progress: bool = True) -> tuple:
+def teacher_source(teacher: Teacher,                       # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+                   table: ImageTable | None,               # the dataset (None with `on_the_fly`)
+                   idxs=(),                                # the dataset indices the cache must hold
+                   cache: TeacherCache | None = None,      # an existing `TeacherCache` (None: opened or filled under `cache_dir`)
+                   cache_dir='~/.cache/vl2lite/teacher',   # folder of the teacher-embedding caches
+                   on_the_fly: bool = False,               # compute the teacher's embeddings on each batch instead of caching them
+                   stats=None,                             # (mean, std) of the student's batches (for `on_the_fly`)
+                   view: int | str = 0,                    # which cached teacher view: 0 = the centre crop, another int = that augmented view, 'random' (one per item) or 'mean'
+                   show_progress: bool = True,             # show a fastprogress bar
+                  ) -> tuple:
     """(source, cache) of the teacher's embeddings of `table`'s items for a method's callbacks: `OnTheFlyTeacher` (and no
     cache) when `on_the_fly` (`stats`: the student's normalisation), else a `CachedTeacher` over `cache` (or a new one in
     `cache_dir`), which must hold `teacher`, re-indexed by `table` and filled for `idxs` first."""
@@ -307,8 +327,14 @@ def teacher_source(teacher: Teacher, table: ImageTable | None, idxs=(), cache: T
     return CachedTeacher(cache, view), cache
 
 # %% ../nbs/03_cache.ipynb #3a16adaa
-def item_embeddings(teacher: Teacher, table: ImageTable, idxs, cache: TeacherCache | None = None,
-                    show_progress: bool = True, bs: int = 32, num_workers: int | None = None) -> torch.Tensor:
+def item_embeddings(teacher: Teacher,                    # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+                    table: ImageTable,                   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                    idxs,                                # dataset indices (rows of `table`)
+                    cache: TeacherCache | None = None,   # a `TeacherCache` holding them (None: encode now)
+                    show_progress: bool = True,          # show a fastprogress bar
+                    bs: int = 32,                        # batch size
+                    num_workers: int | None = None,      # DataLoader worker processes (None: the machine's default)
+                   ) -> torch.Tensor:
     "(len(idxs), d) teacher embeddings of dataset indices `idxs`, from `cache` if given."
     idxs = np.asarray(idxs)
     if cache is not None:
@@ -343,7 +369,8 @@ def _dir_size(d: Path) -> int: return sum(f.stat().st_size for f in d.rglob('*')
 _CACHE_DIR = re.compile(r'^.+-[0-9a-f]{16}$')
 _CACHE_FILE = re.compile(r'^(meta\.json|meta\.tmp\d+|shard_\d+_\d+\.npz(\.tmp|\.bad|\.converted)?|seg_\d+_\d+\.(keys|emb)\.npy(\.tmp|\.bad)?)$')
 
-def cache_meta(d: Path) -> dict | None:
+def cache_meta(d: Path,   # a folder
+              ) -> dict | None:
     "The settings a teacher cache folder `d` was made with, or None when `d` is not exactly a vl2lite teacher cache."
     d = Path(d)
     if not (d.is_dir() and not d.is_symlink() and _CACHE_DIR.match(d.name)): return None
@@ -353,7 +380,9 @@ def cache_meta(d: Path) -> dict | None:
     if any(not (f.is_file() and _CACHE_FILE.match(f.name)) for f in d.iterdir()): return None
     return meta
 
-def cache_info(root: str | Path = '~/.cache/vl2lite/teacher', table: ImageTable | None = None) -> list:
+def cache_info(root: str | Path = '~/.cache/vl2lite/teacher',   # folder of the teacher caches
+               table: ImageTable | None = None,                 # a dataset: count how many of its images each cache holds (None: not counted)
+              ) -> list:
     "One dict per teacher cache under `root`: folder, teacher, views, images, MB on disk (and `in_data`: images of `table` it holds)."
     root, out = Path(root).expanduser(), []
     if not root.is_dir(): return out
@@ -372,7 +401,10 @@ def cache_info(root: str | Path = '~/.cache/vl2lite/teacher', table: ImageTable 
         out.append(row)
     return out
 
-def cache_clear(root: str | Path = '~/.cache/vl2lite/teacher', teacher: str | None = None, say=None) -> list:
+def cache_clear(root: str | Path = '~/.cache/vl2lite/teacher',   # folder of the teacher caches
+                teacher: str | None = None,                      # only the caches whose teacher name contains this (None: all)
+                say=None,                                        # function that says each removal first (None: silent)
+               ) -> list:
     """Remove the teacher caches under `root` (only those whose teacher name contains `teacher`, if given), each named to
     `say` first; returns what went. A `root` that holds anything but teacher caches is refused, and nothing is removed."""
     root = Path(root).expanduser()

@@ -24,7 +24,11 @@ __all__ = ['TeacherEmbeddings', 'DistillLoss', 'KDTerm', 'CosineFeatureKD', 'Ter
 class TeacherEmbeddings(Callback):
     "Store the teacher embeddings of the batch in `learn.teacher_emb` (training batches, and validation if `valid`)."
     order = -40
-    def __init__(self, source, valid: bool = False): self.source, self.valid = source, valid
+    def __init__(self,
+                 source,                # where the embeddings come from: a `CachedTeacher` or an `OnTheFlyTeacher`
+                 valid: bool = False,   # also on validation batches (so that validation reports the same terms)
+                ):
+        self.source, self.valid = source, valid
     def __getstate__(self): return {**self.__dict__, 'source': None}   # never pickle a teacher or cache
     def before_batch(self):
         self.learn.teacher_emb = None
@@ -67,13 +71,22 @@ class KDTerm(DistillLoss):
 class CosineFeatureKD(KDTerm):
     "Add `weight * (1 - cos(student.heads[head](features), teacher_emb))` to the loss, logged as `cos`."
     name, term_docs = 'cos', {'cos': "1 - cosine of the student's projected features and the teacher's image embedding"}
-    def __init__(self, head: str = 'proj', weight: float = 1.): self.head, self.weight = head, weight
+    def __init__(self,
+                 head: str = 'proj',   # name of the student's projection head in `student.heads`
+                 weight: float = 1.,   # weight of this term in the loss
+                ):
+        self.head, self.weight = head, weight
     def term(self, learn): return cosine_kd_loss(student_of(learn).last_outputs[self.head], learn.teacher_emb)
 
 # %% ../nbs/06_callbacks.ipynb #1b0e78bc
 class TermMetric(Metric):
     "Batch-size-weighted mean of the term `term` of loss callback `cb` (`cb.terms[term]`) over the validation set, named `L_{term}`."
-    def __init__(self, cb: DistillLoss, term: str, name: str | None = None): self.cb, self.term, self._name = cb, term, name or f'L_{term}'
+    def __init__(self,
+                 cb: DistillLoss,           # the loss callback (`DistillLoss`)
+                 term: str,                 # name of the term in `cb.terms`
+                 name: str | None = None,   # metric name (None: `L_{term}`)
+                ):
+        self.cb, self.term, self._name = cb, term, name or f'L_{term}'
     def reset(self): self.total, self.count = 0., 0
     def accumulate(self, learn):
         v = self.cb.terms.get(self.term)
@@ -85,7 +98,9 @@ class TermMetric(Metric):
     @property
     def name(self): return self._name
 
-def term_metrics(cb: DistillLoss, names) -> list:
+def term_metrics(cb: DistillLoss,   # the loss callback (`DistillLoss`)
+                 names,             # names of the terms to report
+                ) -> list:
     "A `TermMetric` for each of the terms `names` of `cb`."
     return [TermMetric(cb, n) for n in names]
 
@@ -98,7 +113,12 @@ def accuracy_metric() -> AccumMetric:
 class VisualKD(KDTerm):
     "Add `weight * visual_kd_loss(student features, student.aux[condenser](teacher_emb))` to the loss, logged as `vis`."
     name, term_docs = 'vis', {'vis': "visual KD: distance of the student's features to the condensed teacher image embeddings"}
-    def __init__(self, weight: float = 1., mode: str = 'pairwise', normalize_student: bool = False, condenser: str = 'img'):
+    def __init__(self,
+                 weight: float = 1.,                # weight of this term in the loss
+                 mode: str = 'pairwise',            # 'pairwise' (the paper's: the batch's distances matched) or 'pointwise' (the official code's)
+                 normalize_student: bool = False,   # L2-normalise the student features before the loss
+                 condenser: str = 'img',            # name of the condenser in `student.aux`
+                ):
         store_attr()
     def term(self, learn):
         m = student_of(learn)
@@ -109,7 +129,13 @@ class TextKD(KDTerm):
     logged as `txt`. The teacher's class predictions come from `head` (a head of `vl2lite.heads`; by default the
     zero-shot head over the same text embeddings), in units of a cosine (`head.cosines`)."""
     name, term_docs = 'txt', {'txt': "linguistic KD: KL from the teacher's class prediction to the student's scores against the condensed class texts"}
-    def __init__(self, weight: float = 1., T: float = 2., official: bool = False, classifier: str = 'text', head=None):
+    def __init__(self,
+                 weight: float = 1.,         # weight of this term in the loss
+                 T: float = 2.,              # distillation temperature
+                 official: bool = False,     # L_txt as the official code has it: cosines scaled by 1/0.07, factor T^2/2
+                 classifier: str = 'text',   # name of the `TextClassifier` in `student.aux`
+                 head=None,                  # a teacher head whose logits replace the zero-shot teacher's (None: zero-shot)
+                ):
         store_attr()
     def term(self, learn):
         m, t = student_of(learn), learn.teacher_emb; tc = m.aux[self.classifier]
@@ -121,8 +147,16 @@ class TextKD(KDTerm):
 class VL2Lite(DistillLoss):
     "VL2Lite's loss (`vl2lite_objective`): CE plus visual and linguistic KD (`cls`, `vis`, `txt`), fixed weights or the official epoch schedule."
     term_docs = dict(cls='cross-entropy on the labels', **VisualKD.term_docs, **TextKD.term_docs)
-    def __init__(self, vis_weight: float = 1., txt_weight: float = 1., vis_mode: str = 'pairwise', T: float = 2.,
-                 official_text: bool = False, schedule: str = 'fixed', normalize_student: bool = False, teacher_head=None):
+    def __init__(self,
+                 vis_weight: float = 1.,            # weight of the visual KD term
+                 txt_weight: float = 1.,            # weight of the linguistic KD term
+                 vis_mode: str = 'pairwise',        # L_vis: 'pairwise' (the paper's) or 'pointwise' (the official code's)
+                 T: float = 2.,                     # distillation temperature
+                 official_text: bool = False,       # L_txt as the official code has it: cosines scaled by 1/0.07, factor T^2/2
+                 schedule: str = 'fixed',           # 'fixed' weights, or 'official': the official code's CE weight epoch/(8*epochs)
+                 normalize_student: bool = False,   # L2-normalise the student features in the visual term
+                 teacher_head=None,                 # a teacher head whose logits replace the zero-shot teacher's in the linguistic term (None: zero-shot)
+                ):
         if schedule not in ('fixed', 'official'): raise ValueError("schedule must be 'fixed' or 'official'")
         store_attr('vis_weight,txt_weight,schedule')
         self.vis_kd = VisualKD(mode=vis_mode, normalize_student=normalize_student)
@@ -148,7 +182,12 @@ class VL2Lite(DistillLoss):
 class LogitKD(KDTerm):
     """Add `weight * kd_kl_loss(teacher logits, student logits, T)`, logged as `kd`; the teacher's logits come from
     `head`, a head of `vl2lite.heads` (class-prompt embeddings given instead make the zero-shot head at `logit_scale`)."""
-    def __init__(self, head, weight: float = 1., T: float = 2., logit_scale: float = 100.):
+    def __init__(self,
+                 head,                        # the teacher head whose logits the student learns (`ZeroShotHead`, `TipAdapterHead`, `LinearHead`)
+                 weight: float = 1.,          # weight of this term in the loss
+                 T: float = 2.,               # distillation temperature
+                 logit_scale: float = 100.,   # scale of the teacher's zero-shot logits when `head` is a text-embedding matrix
+                ):
         store_attr('weight,T'); self.head = as_head(head, logit_scale)
     term_docs = {'kd': "KL (temperature T) from the teacher head's class prediction to the student's"}
     @property

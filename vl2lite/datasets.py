@@ -53,9 +53,11 @@ def table_from_items(root,                       # the folder the paths are rela
 # %% ../nbs/01_datasets.ipynb #98f402da
 _KEYS = {'train': 'train', 'val': 'valid', 'valid': 'valid', 'validation': 'valid', 'test': 'test'}
 
-def read_split_file(path,                # the JSON file
-                    root=None,           # the folder its paths are relative to (default: the file's folder)
-                    on_bad: str = 'warn', verify: bool = True) -> ImageTable:
+def read_split_file(path,                   # the JSON file
+                    root=None,              # the folder its paths are relative to (default: the file's folder)
+                    on_bad: str = 'warn',   # an unreadable image: 'warn' (left out, listed in one warning) or 'raise'
+                    verify: bool = True,    # open every image once to find the unreadable ones (a memo keeps the verified files)
+                   ) -> ImageTable:
     "An `ImageTable` of a CoOp-style split file (`train` / `val` / `test` lists of [relative path, label, class name])."
     path = Path(path).expanduser()
     if not path.is_file(): raise FileNotFoundError(f"No split file at {path}")
@@ -79,7 +81,10 @@ def read_split_file(path,                # the JSON file
     vocab = [by_label[k] for k in sorted(by_label)]
     return table_from_items(path.parent if root is None else root, items, vocab, path, on_bad, verify)
 
-def write_split_file(table: ImageTable, path, classnames=None) -> Path:
+def write_split_file(table: ImageTable,   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                     path,                # JSON file to write
+                     classnames=None,     # the class names to write (None: `table.vocab`)
+                    ) -> Path:
     "Write `table`'s train / valid / test items as a CoOp-style split file, paths relative to `table.root`."
     names = list(table.vocab) if classnames is None else list(classnames)
     if len(names) != len(table.vocab): raise ValueError(f"{len(names)} class names for {len(table.vocab)} classes")
@@ -91,7 +96,11 @@ def write_split_file(table: ImageTable, path, classnames=None) -> Path:
     return Path(path)
 
 # %% ../nbs/01_datasets.ipynb #a2487a8f
-def shots_split(table: ImageTable, shots: int, seed: int = 0, split: str = 'train') -> tuple:
+def shots_split(table: ImageTable,      # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                shots: int,             # labelled images per class
+                seed: int = 0,          # random seed (same seed, same result)
+                split: str = 'train',   # which split to draw from
+               ) -> tuple:
     "(labelled, unlabelled) dataset indices: `shots` images of each class of `split`, drawn with `seed`."
     if not isinstance(shots, (int, np.integer)) or shots < 1: raise ValueError(f"shots must be a positive integer, got {shots!r}")
     idx = table.idxs(split)
@@ -108,7 +117,9 @@ def shots_split(table: ImageTable, shots: int, seed: int = 0, split: str = 'trai
     return lab, np.setdiff1d(idx, lab)
 
 # %% ../nbs/01_datasets.ipynb #a56e9779
-def read_labelled_list(table: ImageTable, path) -> tuple:
+def read_labelled_list(table: ImageTable,   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                       path,                # text file: one image file name per line
+                      ) -> tuple:
     "(table, labelled, unlabelled): the training images named in the file `path` (one file name per line) are the labelled ones."
     path = Path(path).expanduser()
     if not path.is_file(): raise FileNotFoundError(f"No list of labelled images at {path}")
@@ -139,7 +150,7 @@ def read_labelled_list(table: ImageTable, path) -> tuple:
 @dataclass(frozen=True)
 class Dataset:
     "A standard dataset: where it lives under a root, how to read it, and where to get it."
-    name: str
+    name: str   # the name `--dataset` takes
     folder: str              # its folder under a root (torchvision's layout)
     marker: str              # a file or folder inside it that says it is there
     read: object             # (folder, seed, p_val) -> (items, vocab)
@@ -305,7 +316,10 @@ def _download(d: Dataset, root: Path):
     except Exception as e: raise RuntimeError(f"torchvision could not download {d.name} into {root} ({type(e).__name__}: {e}); "
                                               f"fetch it from {d.url}") from None
 
-def dataset_folder(name: str, root, download: bool = False) -> Path:
+def dataset_folder(name: str,                # dataset name (a key of `DATASETS`)
+                   root,                     # root folder of the standard datasets
+                   download: bool = False,   # fetch it with torchvision when absent (needs internet)
+                  ) -> Path:
     "The folder of dataset `name` under `root` (fetched by torchvision first with `download`), or one sentence saying where to get it."
     if name not in DATASETS: raise ValueError(f"unknown dataset {name!r}; the datasets are {', '.join(DATASETS)}")
     d, root = DATASETS[name], Path(root).expanduser()
@@ -397,13 +411,15 @@ RECIPES = [
 ]
 RECIPE_FIELDS = ('paper', 'setting', 'dataset', 'protocol', 'teacher', 'student', 'size', 'epochs', 'loss', 'reported', 'command', 'changes')
 
-def recipes(paper: str | None = None) -> list:
+def recipes(paper: str | None = None,   # part of a paper's name (None: every paper)
+           ) -> list:
     "The `RECIPES` of the papers whose name contains `paper` (all by default); an unknown paper is refused."
     out = [r for r in RECIPES if paper is None or paper.lower() in r['paper'].lower()]
     if not out: raise ValueError(f"no recipe for {paper!r}; the papers are {', '.join(dict.fromkeys(r['paper'] for r in RECIPES))}")
     return out
 
-def recipes_text(paper: str | None = None) -> str:
+def recipes_text(paper: str | None = None,   # part of a paper's name (None: every paper)
+                ) -> str:
     "The recipes as `vl2lite recipes` prints them: one block each, the command last."
     return '\n\n'.join('\n'.join([f"{r['paper']}: {r['setting']}"] + [f"  {k}: {r[k]}" for k in RECIPE_FIELDS[2:-2]]
                                    + [f"  vl2lite changes: {r['changes']}", f"  $ {r['command']}"]) for r in recipes(paper))

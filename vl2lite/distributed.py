@@ -48,7 +48,10 @@ def _phase() -> int:
     "0: the main process; 1: the first process of another machine (`LOCAL_RANK` 0); 2: every other process."
     return 0 if is_main() else 1 if int(os.environ.get('LOCAL_RANK', 0)) == 0 else 2
 
-def rank0_first(func, *args, **kwargs):
+def rank0_first(func,       # the function to run
+                *args,
+                **kwargs,
+               ):
     """`func(*args, **kwargs)` on rank 0 first, then on the first process of each other machine (which finds rank 0's files
     on a shared disk, or writes its machine's own), then on all others; its result on every rank. No two processes of
     one machine write at once."""
@@ -58,13 +61,17 @@ def rank0_first(func, *args, **kwargs):
         distrib_barrier()
     return res
 
-def shard(dl):
+def shard(dl,   # a DataLoader (fastai or torch) yielding (images, ...) batches
+         ):
     "This process's shard of `dl` under distributed training (fastai's `DistributedDL`), else `dl`."
     return DistributedDL(dl) if num_distrib() > 1 and not isinstance(dl, DistributedDL) else dl
 
 # %% ../nbs/08_distributed.ipynb #e4cdad07
 @contextmanager
-def distributed(learn, sync_bn: bool = False, static_graph: bool = True):
+def distributed(learn,                       # the `Learner` to train
+                sync_bn: bool = False,       # convert batch norm to synchronised batch norm across processes
+                static_graph: bool = True,   # tell DDP the graph is the same every step (faster; off for callbacks that change it)
+               ):
     "Train `learn` distributed inside this context when started by torchrun / accelerate launch (`Learner.distrib_ctx`); else nothing."
     if num_distrib() <= 1:
         yield learn; return
@@ -87,14 +94,16 @@ def alone():
             else: os.environ[k] = v
 
 # %% ../nbs/08_distributed.ipynb #bcc5f7e5
-def per_process_bs(bs: int) -> int:
+def per_process_bs(bs: int,   # global batch size over all processes
+                  ) -> int:
     "Each process's batch for a global batch `bs` (checked: it splits evenly, at least 2 images per process for batch norm)."
     n = world()[1]
     if bs % n or bs // n < 2:
         raise ValueError(f"--bs {bs} is the global batch: it must split evenly into at least 2 images for each of the {n} processes")
     return bs // n
 
-def check_sync_bn(sync_bn: bool):
+def check_sync_bn(sync_bn: bool,   # whether `--sync-bn` was asked
+                 ):
     "Refuse `--sync-bn` where it cannot do anything: one process (nothing to synchronise) or processes without GPUs."
     if not sync_bn: return
     if world()[1] == 1: raise ValueError("--sync-bn synchronises batch-norm statistics across processes, and this run has one: "

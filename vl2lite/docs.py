@@ -17,7 +17,8 @@ __all__ = ['DECIMAL', 'clean_console_text', 'clean_console', 'prose_numbers', 'r
 _BAR = re.compile(r'^\s*█?\s*(?:Epoch \d+/\d+ :\s*)?\|[█\-]*\|?\s*\d+\.\d+% \[\d+/\d+')   # fastprogress's bar, the epoch bar's prefix too
 _EPOCH_LIST = re.compile(r"^\[\d+, .*'\d\d:\d\d'\]$")
 
-def clean_console_text(text: str) -> str:
+def clean_console_text(text: str,   # stream output of a cell
+                      ) -> str:
     "What a terminal would finally show of `text`, without progress bars or fastai's raw per-epoch lists."
     out = []
     for line in text.split('\n'):
@@ -26,7 +27,8 @@ def clean_console_text(text: str) -> str:
         out.append(line)
     return '\n'.join(out) + ('\n' if out else '')
 
-def clean_console(cell):
+def clean_console(cell,   # a notebook cell (dict)
+                 ):
     "nbdev docs processor: clean the stream outputs of a code cell with `clean_console_text`, dropping those left empty."
     if cell.cell_type != 'code' or not cell.get('outputs'): return
     keep = []
@@ -39,14 +41,15 @@ def clean_console(cell):
     cell['outputs'] = keep
 
 # %% ../nbs/90_docs.ipynb #f7e5b6e9
-DECIMAL = re.compile(r'(?<![\w.])[+-]?\d+\.\d+(?![\w.])')
+DECIMAL = re.compile(r'(?<![\w.])[+-]?\d+\.\d+(?!\w|\.\d)')   # a sentence's full stop may follow; a version's next part may not
 _LOG = re.compile(r'Better model found at epoch|No improvement since epoch|^Epoch \d+/\d+|Saved (?:the )?model', re.M)
 _WARN = re.compile(r'\b[A-Z]\w*Warning\b')
 _NAN = re.compile(r'<td[^>]*>\s*(?:NaN|nan)\s*</td>|(?<=\|)\s*(?:NaN|nan)\s*(?=\|)')
 _ABS = re.compile(r"(?<![\w.~/-])/(?:root|home|tmp|work|Users|private|mnt|opt|var/folders)(?:/[^\s'\"<>)\]]*)?")
 _HEADING = re.compile(r'^(#{1,6})\s+(.*\S)')
 
-def prose_numbers(text: str) -> list:
+def prose_numbers(text: str,   # markdown
+                 ) -> list:
     """[(line number, number)] of the decimal numbers of markdown `text` outside code blocks, inline code, tables and
     comments (table markers): names and versions are not results."""
     out, code = [], False
@@ -56,12 +59,14 @@ def prose_numbers(text: str) -> list:
         out += [(i, n) for n in DECIMAL.findall(re.sub(r'Python \d+\.\d+', '', re.sub(r'`[^`]*`', '', l)))]
     return out
 
-def result_numbers(results: str | Path) -> set:
+def result_numbers(results: str | Path,   # the folder of result files
+                  ) -> set:
     "Every decimal number written in the result files (`.md`, `.txt`, `.json`, `.jsonl`) of folder `results`, signs dropped."
     txt = ' '.join(p.read_text() for p in Path(results).iterdir() if p.suffix in ('.md', '.txt', '.json', '.jsonl'))
     return {n.lstrip('+-') for n in DECIMAL.findall(txt)} | set(re.findall(r'\d+\.\d+', txt))
 
-def output_texts(cell) -> list:
+def output_texts(cell,   # a notebook cell (dict)
+                ) -> list:
     "(kind, text) of every stored output of a code cell: 'stderr', 'stdout', or the MIME type of displayed data."
     out = []
     for o in cell.get('outputs', []):
@@ -70,7 +75,9 @@ def output_texts(cell) -> list:
         out += [(k, j(v)) for k, v in o.get('data', {}).items() if k.startswith('text/')]
     return out
 
-def page_problems(nb, numbers: set | None = None) -> list:
+def page_problems(nb,                           # a processed notebook (its cells as nbdev leaves them for the site)
+                  numbers: set | None = None,   # the numbers the result files hold (`result_numbers`); None: the prose is not checked
+                 ) -> list:
     """What a reader of the processed notebook `nb` (cells as nbdev leaves them for the site) should not meet: a stderr
     box, a warning, a training log line, `NaN` in a table, an absolute path of the build machine, a heading with
     nothing under it, and (with `numbers`, those of the result files) a decimal number in the prose that neither the
@@ -107,7 +114,8 @@ def page_problems(nb, numbers: set | None = None) -> list:
 
 
 # %% ../nbs/90_docs.ipynb #26b7ee60
-def sidebar_entries(nbs_path: str | Path = 'nbs') -> list:
+def sidebar_entries(nbs_path: str | Path = 'nbs',   # the notebooks folder
+                   ) -> list:
     "The notebook paths (relative to `nbs_path`) listed in `sidebar.yml`, in order."
     import yaml
     side = yaml.safe_load((Path(nbs_path)/'sidebar.yml').read_text())['website']['sidebar']['contents']
@@ -118,13 +126,18 @@ def sidebar_entries(nbs_path: str | Path = 'nbs') -> list:
             else: yield from hrefs(it.get('contents', []))
     return list(hrefs(side))
 
-def docs_notebooks(nbs_path: str | Path = 'nbs') -> list:
+def docs_notebooks(nbs_path: str | Path = 'nbs',   # the notebooks folder
+                  ) -> list:
     "Every notebook of the docs site: all notebooks under `nbs_path` but hidden or underscore-named ones."
     p = Path(nbs_path)
     return sorted(str(f.relative_to(p)) for f in p.rglob('*.ipynb')
                   if not any(part.startswith(('.', '_')) for part in f.relative_to(p).parts))
 
-def render_docs(nbs_path: str | Path = 'nbs', out: str | Path = '_docs_check', only=None, results: str | Path | None = None) -> list:
+def render_docs(nbs_path: str | Path = 'nbs',        # the notebooks folder
+                out: str | Path = '_docs_check',     # folder for the rendered pages
+                only=None,                           # notebook paths to render (None: every page)
+                results: str | Path | None = None,   # result files that prose numbers must come from (None: `benchmarks/results` beside `nbs_path`)
+               ) -> list:
     """Process and render every sidebar notebook (or those in `only`) to `out/*.html`; raise on anything a reader should
     not meet (`page_problems`, numbers checked against the result files in `results`, by default the project's
     `benchmarks/results`), naming every problem of every page."""

@@ -14,12 +14,16 @@ __all__ = ['class_ids', 'accuracy_pct', 'confusion', 'per_class_acc', 'mean_clas
            'teacher_row']
 
 # %% ../nbs/09_evaluate.ipynb #247f2df4
-def class_ids(pred) -> np.ndarray:
+def class_ids(pred,   # predicted class ids (N,) or scores (N, C)
+             ) -> np.ndarray:
     "Class ids as a NumPy array, from class ids or from (N, C) scores (their argmax); tensors on any device."
     p = pred.detach().cpu().numpy() if isinstance(pred, torch.Tensor) else np.asarray(pred)
     return p.argmax(-1) if p.ndim == 2 else p
 
-def accuracy_pct(pred, y, ndigits: int | None = 1) -> float:
+def accuracy_pct(pred,                      # predicted class ids (N,) or scores (N, C)
+                 y,                         # true class ids (N,)
+                 ndigits: int | None = 1,   # decimals kept (None: not rounded)
+                ) -> float:
     "Accuracy (%) of `pred` (class ids or (N, C) scores) against the class ids `y`, rounded to `ndigits` (None: not rounded)."
     p, y = class_ids(pred), class_ids(y)
     if len(p) != len(y): raise ValueError(f"{len(p)} predictions for {len(y)} labels")
@@ -28,35 +32,46 @@ def accuracy_pct(pred, y, ndigits: int | None = 1) -> float:
     return a if ndigits is None else round(a, ndigits)
 
 # %% ../nbs/09_evaluate.ipynb #b7dd30e5
-def confusion(y, pred, n_classes: int) -> np.ndarray:
+def confusion(y,                # true class ids (N,)
+              pred,             # predicted class ids (N,) or scores (N, C)
+              n_classes: int,   # number of classes
+             ) -> np.ndarray:
     "(n_classes, n_classes) counts: row = true class id in `y`, column = predicted class id (ids or scores in `pred`)."
     cm = np.zeros((n_classes, n_classes), np.int64)
     np.add.at(cm, (class_ids(y), class_ids(pred)), 1)
     return cm
 
-def per_class_acc(cm) -> np.ndarray:
+def per_class_acc(cm,   # (C, C) confusion matrix, rows the true class
+                 ) -> np.ndarray:
     "Accuracy (%) of every class: the rows of a confusion matrix, NaN for a class without items."
     cm = np.asarray(cm, dtype=float); n = cm.sum(1)
     return np.where(n > 0, 100 * np.diag(cm) / np.maximum(n, 1), np.nan)
 
-def mean_class_acc(pred, y) -> float:
+def mean_class_acc(pred,   # predicted class ids (N,) or scores (N, C)
+                   y,      # true class ids (N,)
+                  ) -> float:
     "Mean over the classes present in `y` of the accuracy (%) on that class's items (not rounded)."
     p, y = class_ids(pred), class_ids(y)
     return float(100 * np.mean([(p[y == c] == c).mean() for c in np.unique(y)]))
 
 # %% ../nbs/09_evaluate.ipynb #1b5c7760
 @torch.no_grad()
-def embed_items(model, dl) -> torch.Tensor:
+def embed_items(model,   # a model with `embed(x)` (an `OpenVocabStudent`)
+                dl,      # a DataLoader (fastai or torch) yielding (images, ...) batches
+               ) -> torch.Tensor:
     "(N, D) embeddings `model.embed(x)` of every batch of `dl` (its first element is the images), in order, on the CPU."
     was = model.training; model.eval()
     try: return torch.cat([model.embed(b[0].as_subclass(torch.Tensor)).float().cpu() for b in dl])
     finally: model.train(was)
 
 # %% ../nbs/09_evaluate.ipynb #f02d4fa5
-def student_row(res: dict, **cols) -> dict:
+def student_row(res: dict,   # a job's results (`results.json` as a dict)
+                **cols,
+               ) -> dict:
     "The result-table row of a distilled student from a job's results `res`: its best epoch, validation and test accuracy."
     return dict(model=f"student (best epoch {res['best_epoch']}/{res['epochs']})", valid_acc=res['valid_acc'], test_acc=res['test_acc'], **cols)
 
-def teacher_row(res: dict) -> dict:
+def teacher_row(res: dict,   # a job's results (`results.json` as a dict)
+               ) -> dict:
     "The result-table row of the zero-shot teacher: its validation accuracy with the prompts chosen there, and its test accuracy."
     return dict(model='teacher zero-shot', valid_acc=res.get('teacher_valid_acc', ''), test_acc=res['teacher_test_acc'])

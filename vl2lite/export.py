@@ -28,14 +28,17 @@ def _sha256(path) -> str:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return h.hexdigest()
 
-def record_written(path) -> str:
+def record_written(path,   # the pickle just written
+                  ) -> str:
     "Record that this machine wrote the pickle at `path` (its SHA-256 in `WRITTEN`), so that `load_student_pickle` takes it."
     h, f = _sha256(path), WRITTEN.expanduser()
     f.parent.mkdir(parents=True, exist_ok=True)
     with open(f, 'a') as fh: fh.write(f"{h}  {Path(path).resolve()}\n")
     return h
 
-def load_student_pickle(path, trust: bool = False):
+def load_student_pickle(path,                  # the `.pkl` file
+                        trust: bool = False,   # load a pickle this machine did not write (a pickle can run code: only for a file you trust)
+                       ):
     """The fastai learner pickled at `path`, loaded only when this machine wrote it (`record_written`) or `trust` is
     set: a pickle runs any code it holds. A student from elsewhere is safe as `.onnx` or `.pt` (TorchScript)."""
     from fastai.learner import load_learner
@@ -56,13 +59,17 @@ def load_student_pickle(path, trust: bool = False):
 # %% ../nbs/32_export.ipynb #0fdc4cf7
 class DeployModel(nn.Module):
     "A student as a runtime sees it: normalised images (B, 3, H, W) -> class probabilities (B, C)."
-    def __init__(self, model: nn.Module): super().__init__(); self.model = model
+    def __init__(self,
+                 model: nn.Module,   # the trained student (its `Learner`'s model)
+                ):
+        super().__init__(); self.model = model
     def forward(self, x): return F.softmax(self.model(x).float(), dim=-1)
 
 def _learner(model, trust: bool = False):
     return load_student_pickle(model, trust) if isinstance(model, (str, Path)) else model
 
-def deploy_spec(learn) -> dict:
+def deploy_spec(learn,   # the trained `Learner`
+               ) -> dict:
     "What a runtime needs to reproduce `learn`'s validation preprocessing and name its outputs (see `vl2lite.runtime`)."
     rrc = next((t for t in learn.dls.valid.after_item.fs if hasattr(t, 'val_xtra') and hasattr(t, 'size')), None)
     if rrc is None: raise ValueError("the learner's validation pipeline has no RandomResizedCrop: vl2lite cannot describe its preprocessing")
@@ -76,20 +83,33 @@ def deploy_spec(learn) -> dict:
 class OpenVocabDeploy(nn.Module):
     """An open-vocabulary student as a runtime sees it: normalised images (B, 3, H, W) and a class bank (C, d) -> class
     probabilities (B, C): the softmax of the cosines over the student's temperature, so the classes are an input."""
-    def __init__(self, model: nn.Module): super().__init__(); self.model = model
+    def __init__(self,
+                 model: nn.Module,   # the trained `OpenVocabStudent`
+                ):
+        super().__init__(); self.model = model
     def forward(self, x, W): return F.softmax(self.model.embed(x) @ F.normalize(W.float(), dim=-1).T / self.model.tau, dim=-1)
 
 def _open_vocab(model) -> bool: return all(hasattr(model, k) for k in ('W', 'embed', 'tau', 'set_classes'))
 
 class TokenTower(nn.Module):
     "A teacher's text tower as a graph of tokens: input ids and attention mask (B, L) -> L2-normalised text embeddings (B, d)."
-    def __init__(self, teacher): super().__init__(); self.teacher = teacher
+    def __init__(self,
+                 teacher,   # an `OpenCLIPTeacher`
+                ):
+        super().__init__(); self.teacher = teacher
     def forward(self, ids, mask): return F.normalize(self.teacher.encode_tokens(ids, mask).float(), dim=-1)
 
 CHECK_NAMES = ('sneakers', 'baseball cap', 'winter jacket', 'summer dress', 'jeans', 'polo shirt', 'a very long and unusual name for a garment')
 
-def export_text(teacher, out, templates, name: str = 'text', check_names=None, descriptions: dict | None = None,
-                tol: float = 1e-4, opset: int = 17) -> dict:
+def export_text(teacher,                            # an `OpenCLIPTeacher`
+                out,                                # output folder
+                templates,                          # prompt templates: a set name ('clip80', 'simple', a dataset's), one template with `{}`, or a list
+                name: str = 'text',                 # file stem of the written files
+                check_names=None,                   # class names whose ONNX embeddings are checked against the teacher's (None: `CHECK_NAMES`)
+                descriptions: dict | None = None,   # per-class descriptions ({class name: text or list of texts}) added to the prompts, or None
+                tol: float = 1e-4,                  # every checked class embedding must have cosine at least 1 - tol to the teacher's
+                opset: int = 17,                    # ONNX opset
+               ) -> dict:
     """Write the teacher's text tower `NAME.onnx`, its tokenizer `NAME.tokenizer.json` (Hugging Face `tokenizers`, torch-free,
     when the teacher has one) and `NAME.json` (the prompt `templates` resolved, the tokenizer's settings), then check the
     class embeddings `OnnxTextEncoder` makes of `check_names` against the teacher's own `text_bank`: the cosine of every
@@ -120,7 +140,11 @@ def export_text(teacher, out, templates, name: str = 'text', check_names=None, d
 
 
 # %% ../nbs/32_export.ipynb #b6ca5bc9
-def latency(run, x1, xb, reps: int = 20) -> tuple:
+def latency(run,              # function taking a batch (numpy) and returning outputs
+            x1,               # a batch of one image
+            xb,               # a larger batch
+            reps: int = 20,   # timed repetitions
+           ) -> tuple:
     "(ms per image at batch 1, images/s at the batch size of `xb`): median of `reps` timed calls after a warm-up."
     run(x1); run(xb)
     ts = []

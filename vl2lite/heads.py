@@ -24,7 +24,12 @@ __all__ = ['TEACHER_HEADS', 'Projection', 'OpenVocabStudent', 'TeacherHead', 'Ze
 # %% ../nbs/07_heads.ipynb #d3a6f94f
 class Projection(nn.Module):
     "Map pooled features (B, d_in) into the teacher's embedding space (B, d_out): one `linear` layer or an `mlp`."
-    def __init__(self, d_in: int, d_out: int, kind: str = 'linear', hidden: int | None = None):
+    def __init__(self,
+                 d_in: int,                   # student feature dimension
+                 d_out: int,                  # teacher embedding dimension
+                 kind: str = 'linear',        # 'linear' or 'mlp'
+                 hidden: int | None = None,   # hidden width of the MLP (None: `d_in`)
+                ):
         super().__init__()
         if kind not in ('linear', 'mlp'): raise ValueError(f"projection kind must be 'linear' or 'mlp', got {kind!r}")
         self.d_in, self.d_out, self.kind = d_in, d_out, kind
@@ -38,8 +43,16 @@ class Projection(nn.Module):
 # %% ../nbs/07_heads.ipynb #e1647bf1
 class OpenVocabStudent(Student):
     "A timm backbone with a projection into the teacher's space; logits `cos(proj(features), W) / tau` over class text embeddings `W`."
-    def __init__(self, arch: str | nn.Module = 'resnet18', embed_dim: int = 512, classnames=None, W: torch.Tensor | None = None,
-                 tau: float = 0.07, proj: str = 'linear', pretrained: bool | str = False, **kwargs):
+    def __init__(self,
+                 arch: str | nn.Module = 'resnet18',   # timm architecture name, or a backbone module
+                 embed_dim: int = 512,                 # dimension of the teacher's embedding space
+                 classnames=None,                      # class names of `W` (None: 'class 0', 'class 1', ...)
+                 W: torch.Tensor | None = None,        # (C, embed_dim) class text embeddings (None: set later)
+                 tau: float = 0.07,                    # logit temperature
+                 proj: str = 'linear',                 # projection into the teacher space: 'linear' or 'mlp'
+                 pretrained: bool | str = False,       # backbone weights: False, True (timm's hub) or a checkpoint path
+                 **kwargs,
+                ):
         n = len(classnames) if classnames is not None else (len(W) if W is not None else 1)
         super().__init__(arch, n_classes=n, pretrained=pretrained, **kwargs)
         self.head = nn.Identity()   # no linear classifier: the classes are text embeddings
@@ -99,7 +112,10 @@ class TeacherHead(nn.Module):
 class ZeroShotHead(TeacherHead):
     "Zero-shot teacher logits: `logit_scale * cos(embedding, class-prompt embedding)`."
     kind = 'zeroshot'
-    def __init__(self, W: torch.Tensor, logit_scale: float = 100.):
+    def __init__(self,
+                 W: torch.Tensor,             # (C, d) class-prompt embeddings
+                 logit_scale: float = 100.,   # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+                ):
         super().__init__(); self.register_buffer('W', F.normalize(W.detach().float(), dim=-1)); self.logit_scale = logit_scale
     def forward(self, t): return self.logit_scale * F.normalize(t.float(), dim=-1) @ self.W.to(t.device).T
     def cosines(self, t): return F.normalize(t.float(), dim=-1) @ self.W.to(t.device).T
@@ -107,7 +123,15 @@ class ZeroShotHead(TeacherHead):
 class TipAdapterHead(ZeroShotHead):
     "Tip-Adapter: zero-shot logits plus `alpha * exp(-beta (1 - cos(t, key))) @ one_hot(labels)` over the labelled keys."
     kind = 'tip'
-    def __init__(self, W, keys, labels, n_classes: int | None = None, alpha: float = 1., beta: float = 5.5, logit_scale: float = 100.):
+    def __init__(self,
+                 W,                              # (C, d) class-prompt embeddings
+                 keys,                           # (N, d) teacher embeddings of the labelled images
+                 labels,                         # (N,) their class ids
+                 n_classes: int | None = None,   # number of classes (None: `len(W)`)
+                 alpha: float = 1.,              # weight of the cache logits
+                 beta: float = 5.5,              # sharpness of the key affinities
+                 logit_scale: float = 100.,      # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+                ):
         super().__init__(W, logit_scale)
         self.register_buffer('keys', F.normalize(torch.as_tensor(keys).detach().float(), dim=-1))
         y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
@@ -119,14 +143,20 @@ class TipAdapterHead(ZeroShotHead):
         return self.logit_scale * t @ self.W.to(t.device).T + self.alpha * aff @ self.values.to(t.device)
     cosines = TeacherHead.cosines
 
-def as_head(W_or_head, logit_scale: float = 100.) -> TeacherHead:
+def as_head(W_or_head,                   # a teacher head, or (C, d) class-prompt embeddings
+            logit_scale: float = 100.,   # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+           ) -> TeacherHead:
     "`W_or_head` if it is a teacher head, else the zero-shot head over the class-prompt embeddings it is."
     return W_or_head if isinstance(W_or_head, nn.Module) else ZeroShotHead(W_or_head, logit_scale)
 
 class LinearHead(TeacherHead):
     "`x @ W.T + b` on L2-normalised teacher embeddings `x`; fitted by `fit_linear_head` (from zero-shot weights at `logit_scale`)."
     kind = 'linear'
-    def __init__(self, W: torch.Tensor, b: torch.Tensor | None = None, logit_scale: float = 100.):
+    def __init__(self,
+                 W: torch.Tensor,                 # (C, d) weights
+                 b: torch.Tensor | None = None,   # (C,) bias (None: zero)
+                 logit_scale: float = 100.,       # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+                ):
         super().__init__(); self.logit_scale = logit_scale
         self.W = nn.Parameter(W.detach().float().clone(), requires_grad=False)
         self.b = nn.Parameter(torch.zeros(len(W)) if b is None else b.detach().float().clone(), requires_grad=False)
@@ -143,8 +173,15 @@ def _fit_lr(X, y, W0, lam, steps):
     with torch.enable_grad(): opt.step(closure)
     return W.detach(), b.detach()
 
-def fit_linear_head(emb, labels, W, lams=(1e-4, 1e-3, 1e-2, 1e-1, 1.), folds: int = 3, steps: int = 100, seed: int = 0,
-                    logit_scale: float = 100.) -> tuple:
+def fit_linear_head(emb,                                 # (N, d) teacher embeddings of the labelled images
+                    labels,                              # (N,) their class ids
+                    W,                                   # (C, d) zero-shot weights the head starts from
+                    lams=(1e-4, 1e-3, 1e-2, 1e-1, 1.),   # weight-decay values tried
+                    folds: int = 3,                      # cross-validation folds
+                    steps: int = 100,                    # L-BFGS steps
+                    seed: int = 0,                       # random seed (same seed, same result)
+                    logit_scale: float = 100.,           # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+                   ) -> tuple:
     """(`LinearHead`, chosen lam, {lam: cross-validated accuracy}) from labelled embeddings `emb` and their `labels` only.
     The folds are stratified; with fewer than two images in some class the largest `lam` (closest to zero-shot) is used."""
     X = F.normalize(torch.as_tensor(emb).float(), dim=-1); y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
@@ -170,16 +207,24 @@ def fit_linear_head(emb, labels, W, lams=(1e-4, 1e-3, 1e-2, 1e-1, 1.), folds: in
 
 TEACHER_HEADS = ('zeroshot', 'tip', 'linear')
 
-def teacher_head_option(learns: str = "the teacher's class predictions the student learns"):
+def teacher_head_option(learns: str = "the teacher's class predictions the student learns",   # what the head gives the student, for the help text
+                       ):
     "The `teacher_head` field of a method's options dataclass, declared here once for every method that takes it."
     return option('zeroshot', f"{learns}: zero-shot, or a Tip-Adapter or linear head fitted on the labelled training images only",
                   flag='--teacher-head', choices=TEACHER_HEADS)
 
-def check_teacher_head(kind: str):
+def check_teacher_head(kind: str,   # head name
+                      ):
     "Refuse an unknown teacher head in one sentence."
     if kind not in TEACHER_HEADS: raise ValueError(f"teacher_head must be one of {', '.join(TEACHER_HEADS)}, got {kind!r}")
 
-def teacher_head(kind: str, W, emb=None, labels=None, logit_scale: float = 100., **kwargs) -> nn.Module:
+def teacher_head(kind: str,                   # 'zeroshot', 'tip' or 'linear'
+                 W,                           # (C, d) class-prompt embeddings
+                 emb=None,                    # (N, d) teacher embeddings of the labelled images (for 'tip' / 'linear')
+                 labels=None,                 # (N,) their class ids
+                 logit_scale: float = 100.,   # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+                 **kwargs,
+                ) -> nn.Module:
     "A teacher-prediction head: 'zeroshot' (no labels), 'tip' or 'linear' (from labelled embeddings `emb` and `labels` only)."
     if kind not in TEACHER_HEADS: raise ValueError(f"teacher head must be one of {TEACHER_HEADS}, got {kind!r}")
     if kind == 'zeroshot': return ZeroShotHead(W, logit_scale)
@@ -190,12 +235,20 @@ def teacher_head(kind: str, W, emb=None, labels=None, logit_scale: float = 100.,
     return head
 
 # %% ../nbs/07_heads.ipynb #853062d5
-def teacher_logit_scale(teacher: Teacher) -> float:
+def teacher_logit_scale(teacher: Teacher,   # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+                       ) -> float:
     "The scale of a teacher head's zero-shot logits: the teacher's own (CLIP's learnt ~100), 100 where it has none or it is unbounded."
     s = float(getattr(teacher, 'logit_scale', 100.))
     return s if s < 1e3 else 100.
 
-def adapted_teacher(kind: str, W, cache, table, idxs, logit_scale: float = 100., **kwargs) -> TeacherHead:
+def adapted_teacher(kind: str,                   # 'zeroshot', 'tip' or 'linear'
+                    W,                           # (C, d) class-prompt embeddings
+                    cache,                       # the `TeacherCache` holding the teacher's embeddings of the images
+                    table,                       # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                    idxs,                        # the labelled items the head is fitted on
+                    logit_scale: float = 100.,   # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+                    **kwargs,
+                   ) -> TeacherHead:
     """The teacher head `kind`: zero-shot over `W`, or fitted on the cached teacher embeddings (`cache.lookup`) and
     labels of the items `idxs` of `table`, each item once."""
     if kind not in TEACHER_HEADS: raise ValueError(f"teacher head must be one of {TEACHER_HEADS}, got {kind!r}")
@@ -205,20 +258,31 @@ def adapted_teacher(kind: str, W, cache, table, idxs, logit_scale: float = 100.,
     if any(table.labels[i] is None for i in idxs): raise ValueError(f"the {kind!r} teacher head is fitted on labelled images only")
     return teacher_head(kind, W, cache.lookup(idxs), table.targets(idxs), logit_scale=logit_scale, **kwargs)
 
-def adapted_teacher_acc(head: nn.Module, cache, table, idxs) -> float:
+def adapted_teacher_acc(head: nn.Module,   # a teacher head
+                        cache,             # the `TeacherCache` holding the teacher's embeddings of the images
+                        table,             # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                        idxs,              # dataset indices (rows of `table`)
+                       ) -> float:
     "Accuracy (%) of a teacher head on the items `idxs` of `table`, from their cached embeddings."
     with torch.no_grad(): logits = head(cache.lookup(idxs))
     return accuracy_pct(logits, table.targets(idxs))
 
 # %% ../nbs/07_heads.ipynb #a4bede25
-def learner_teacher_head(learn) -> nn.Module | None:
+def learner_teacher_head(learn,   # a fastai `Learner` built by one of the methods
+                        ) -> nn.Module | None:
     "The adapted teacher head (Tip-Adapter, linear) that a KD callback of `learn` distils, or `None` (the zero-shot teacher)."
     for c in learn.cbs:   # a property of the KD callbacks (fastai callbacks pass unknown attributes on to the learner)
         h = getattr(c, 'teacher_head', None) if isinstance(getattr(type(c), 'teacher_head', None), property) else None
         if h is not None and h.kind != 'zeroshot': return h
     return None
 
-def teacher_head_result(learn, kind: str, cache, table, idxs, valid_idxs=None) -> dict:
+def teacher_head_result(learn,             # a fastai `Learner` built by one of the methods
+                        kind: str,         # the head's name
+                        cache,             # the `TeacherCache` holding the teacher's embeddings of the images
+                        table,             # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                        idxs,              # test items
+                        valid_idxs=None,   # validation items (None: no validation accuracy)
+                       ) -> dict:
     """`{teacher_head, teacher_head_test_acc, teacher_head_valid_acc}` of the adapted head `learn` distils (on items `idxs`,
     and on `valid_idxs` where given); empty for zero-shot."""
     h = learner_teacher_head(learn)
@@ -227,7 +291,10 @@ def teacher_head_result(learn, kind: str, cache, table, idxs, valid_idxs=None) -
     if valid_idxs is not None and len(valid_idxs): out['teacher_head_valid_acc'] = adapted_teacher_acc(h, cache, table, valid_idxs)
     return out
 
-def teacher_head_rows(res: dict, acc_col: str = 'test_acc', **blank) -> list:
+def teacher_head_rows(res: dict,                   # a job's results (`results.json` as a dict)
+                      acc_col: str = 'test_acc',   # column name of the test accuracy
+                      **blank,
+                     ) -> list:
     "The result-table row of an adapted teacher head in `res` (none for the zero-shot teacher); `blank` fills the other columns."
     if 'teacher_head_test_acc' not in res: return []
     if 'teacher_head_valid_acc' in res: blank = {**blank, 'valid_acc': res['teacher_head_valid_acc']}

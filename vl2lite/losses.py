@@ -31,22 +31,31 @@ def _teacher_logits(t_logits, t, W):
     return _plain(t_logits)[0].detach().float()
 
 # %% ../nbs/04_losses.ipynb #c4bd3d1a
-def cosine_kd_loss(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+def cosine_kd_loss(s: torch.Tensor,   # (B, d) student embeddings
+                   t: torch.Tensor,   # (B, d) teacher embeddings
+                  ) -> torch.Tensor:
     "Mean over the batch of `1 - cos(s_i, t_i)`; `s` and `t` are (B, d)."
     if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
     s, t = _plain(s, t)
     return (1 - F.cosine_similarity(s.float(), t.float(), dim=-1)).mean()
 
 # %% ../nbs/04_losses.ipynb #301e2a3b
-def kd_kl_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, T: float = 2.) -> torch.Tensor:
+def kd_kl_loss(teacher_logits: torch.Tensor,   # (B, C) teacher logits
+               student_logits: torch.Tensor,   # (B, C) student logits
+               T: float = 2.,                  # distillation temperature
+              ) -> torch.Tensor:
     "`T^2 * KL(softmax(teacher/T) || softmax(student/T))`, batch mean."
     teacher_logits, student_logits = _same_shape(teacher_logits, student_logits, 'teacher logits', 'student logits')
     return T**2 * F.kl_div(F.log_softmax(student_logits.float()/T, -1), F.log_softmax(teacher_logits.float()/T, -1),
                            reduction='batchmean', log_target=True)
 
 # %% ../nbs/04_losses.ipynb #9c49837c
-def visual_kd_loss(s: torch.Tensor, t_cond: torch.Tensor, mode: str = 'pairwise', normalize_student: bool = False,
-                   beta: float = 1.) -> torch.Tensor:
+def visual_kd_loss(s: torch.Tensor,                   # (B, d_S) student features
+                   t_cond: torch.Tensor,              # (B, d_S) condensed teacher embeddings
+                   mode: str = 'pairwise',            # 'pairwise' (the paper's: the batch's distances matched) or 'pointwise' (the official code's: L1 of normalised features)
+                   normalize_student: bool = False,   # L2-normalise the student features before the loss
+                   beta: float = 1.,                  # Smooth-L1 threshold of the pairwise form
+                  ) -> torch.Tensor:
     "VL2Lite's visual KD between student features `s` and condensed teacher embeddings `t_cond`, both (B, d_S)."
     if s.shape != t_cond.shape:
         raise ValueError(f"student features {tuple(s.shape)} and condensed teacher embeddings {tuple(t_cond.shape)} differ: "
@@ -58,8 +67,15 @@ def visual_kd_loss(s: torch.Tensor, t_cond: torch.Tensor, mode: str = 'pairwise'
     return F.smooth_l1_loss(torch.cdist(s, s), torch.cdist(t_cond, t_cond), beta=beta)
 
 # %% ../nbs/04_losses.ipynb #3dc058dd
-def text_kd_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, W_cond: torch.Tensor, T: float = 2.,
-                 logit_scale: float = 1., factor: float | None = None, t_logits: torch.Tensor | None = None) -> torch.Tensor:
+def text_kd_loss(s: torch.Tensor,                        # (B, d_S) student features
+                 t: torch.Tensor,                        # (B, d) teacher embeddings
+                 W: torch.Tensor,                        # (C, d_T) teacher class text embeddings
+                 W_cond: torch.Tensor,                   # (C, d_S) the same condensed into the student's space
+                 T: float = 2.,                          # distillation temperature
+                 logit_scale: float = 1.,                # scale of both cosine logits
+                 factor: float | None = None,            # multiplier of the KL (None: T^2)
+                 t_logits: torch.Tensor | None = None,   # (B, C) teacher logits when known already (None: computed from `t` and `W`)
+                ) -> torch.Tensor:
     """VL2Lite's linguistic KD: `factor * KL(softmax(scale*cos(t,W)/T) || softmax(scale*cos(s,W')/T))`, factor `T^2` by default.
     `t_logits` (B, C), in units of a cosine, replaces `cos(t, W)`: an adapted teacher head's logits over its logit scale."""
     if s.shape[-1] != W_cond.shape[-1]:
@@ -81,12 +97,19 @@ def _cos_logits(a: torch.Tensor, W: torch.Tensor, tau: float) -> torch.Tensor:
                          "the student's projection must output the teacher's embedding dimension")
     return F.normalize(a.float(), dim=-1) @ F.normalize(W.float(), dim=-1).T / tau
 
-def text_ce_loss(s: torch.Tensor, W: torch.Tensor, targets: torch.Tensor, tau: float = 0.07) -> torch.Tensor:
+def text_ce_loss(s: torch.Tensor,         # (B, d) student embeddings
+                 W: torch.Tensor,         # (C, d) class text embeddings
+                 targets: torch.Tensor,   # true class ids (B,)
+                 tau: float = 0.07,       # temperature of the cosine logits
+                ) -> torch.Tensor:
     "`L_cls`: cross-entropy of the cosine classifier `norm(s) @ norm(W).T / tau` against integer `targets`."
     s, W, targets = _plain(s, W, targets)
     return F.cross_entropy(_cos_logits(s, W, tau), targets.long())
 
-def embed_mse_loss(s: torch.Tensor, t: torch.Tensor, mode: str = 'normalized') -> torch.Tensor:
+def embed_mse_loss(s: torch.Tensor,            # (B, d) student embeddings
+                   t: torch.Tensor,            # (B, d) teacher embeddings
+                   mode: str = 'normalized',   # 'normalized' or 'log_unnormalized'
+                  ) -> torch.Tensor:
     "`L_mse`: batch mean of `||norm(s_i) - norm(t_i)||^2`; `mode='log_unnormalized'`: `log(1 + mean ||s_i - t_i||^2 / 10)`."
     if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
     s, t = [x.float() for x in _plain(s, t)]
@@ -94,7 +117,11 @@ def embed_mse_loss(s: torch.Tensor, t: torch.Tensor, mode: str = 'normalized') -
     if mode == 'log_unnormalized': return torch.log1p((s - t).pow(2).sum(-1).mean() / 10)
     raise ValueError(f"mode must be 'normalized' or 'log_unnormalized', got {mode!r}")
 
-def contrastive_loss(s: torch.Tensor, t: torch.Tensor, tau: float = 0.07, mode: str = 'bidirectional') -> torch.Tensor:
+def contrastive_loss(s: torch.Tensor,               # (B, d) student embeddings
+                     t: torch.Tensor,               # (B, d) teacher embeddings
+                     tau: float = 0.07,             # temperature of the cosine logits
+                     mode: str = 'bidirectional',   # 'bidirectional' or 'single'
+                    ) -> torch.Tensor:
     "`L_cst`: in-batch InfoNCE between `norm(s)` and `norm(t)` at `tau`, both directions averaged (or `mode='single'`: student -> teacher)."
     if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
     if mode not in ('bidirectional', 'single'): raise ValueError(f"mode must be 'bidirectional' or 'single', got {mode!r}")
@@ -104,8 +131,14 @@ def contrastive_loss(s: torch.Tensor, t: torch.Tensor, tau: float = 0.07, mode: 
     if mode == 'single': return F.cross_entropy(logits, y)
     return (F.cross_entropy(logits, y) + F.cross_entropy(logits.T, y)) / 2
 
-def vlalign_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, tau: float = 0.07, k: int = 256,
-                 targets: torch.Tensor | None = None, t_logits: torch.Tensor | None = None) -> torch.Tensor:
+def vlalign_loss(s: torch.Tensor,                        # (B, d) student embeddings
+                 t: torch.Tensor,                        # (B, d) teacher embeddings
+                 W: torch.Tensor,                        # (C, d) class text embeddings
+                 tau: float = 0.07,                      # temperature of the cosine logits
+                 k: int = 256,                           # classes kept (the teacher's top k)
+                 targets: torch.Tensor | None = None,    # true class ids: drop items the teacher gets wrong (None: keep all)
+                 t_logits: torch.Tensor | None = None,   # (B, C) teacher logits when known already (None: computed from `t` and `W`)
+                ) -> torch.Tensor:
     """`L_vlalign`: KL(teacher || student) over the teacher's top-`k` classes of `cos(., W)/tau`; `targets` drops samples the teacher gets wrong.
     `t_logits` (B, C), in units of a cosine, replaces the teacher's `cos(t, W)`: an adapted teacher head's logits over its logit scale."""
     if s.shape != t.shape: raise ValueError(f"student {tuple(s.shape)} and teacher {tuple(t.shape)} embeddings differ in shape")
@@ -122,7 +155,9 @@ def vlalign_loss(s: torch.Tensor, t: torch.Tensor, W: torch.Tensor, tau: float =
     return (p_t * (F.log_softmax(lt_k, -1) - F.log_softmax(ls_k, -1))).sum(-1).mean()
 
 # %% ../nbs/04_losses.ipynb #08a63502
-def soft_ce(student_logits: torch.Tensor, teacher_probs: torch.Tensor) -> torch.Tensor:
+def soft_ce(student_logits: torch.Tensor,   # (B, C) student logits
+            teacher_probs: torch.Tensor,    # (B, C) teacher probabilities
+           ) -> torch.Tensor:
     "Batch mean of `-sum_j p_j log softmax(student_logits)_j`."
     student_logits, teacher_probs = _same_shape(student_logits, teacher_probs, 'student logits', 'teacher probabilities')
     return -(teacher_probs.float() * F.log_softmax(student_logits.float(), -1)).sum(-1).mean()
@@ -133,14 +168,24 @@ def _bank_check(s, t, bank, what):
         raise ValueError(f"the {what} has dimension {bank.shape[-1]}, the embeddings {s.shape[-1]}: "
                          "the bank was built with a teacher of another embedding size")
 
-def lgd_text_loss(s: torch.Tensor, t: torch.Tensor, tsb: torch.Tensor, tau_s: float = 0.2, tau_t: float = 0.01) -> torch.Tensor:
+def lgd_text_loss(s: torch.Tensor,       # (B, d) student embeddings
+                  t: torch.Tensor,       # (B, d) teacher embeddings
+                  tsb: torch.Tensor,     # (C, d) text semantics bank
+                  tau_s: float = 0.2,    # student temperature
+                  tau_t: float = 0.01,   # teacher temperature
+                 ) -> torch.Tensor:
     "LGD's `L_TEX`: soft CE between `norm(s).TSB / tau_s` and `softmax(norm(t).TSB / tau_t)`."
     _bank_check(s, t, tsb, 'text bank')
     s, t, tsb = [F.normalize(x.float(), dim=-1) for x in _plain(s, t, tsb)]
     return soft_ce(s @ tsb.T / tau_s, F.softmax(t @ tsb.T / tau_t, -1))
 
-def lgd_visual_loss(s: torch.Tensor, t: torch.Tensor, vsb: torch.Tensor, tau_s: float = 0.2, tau_t: float = 0.01,
-                    mask: torch.Tensor | None = None) -> torch.Tensor:
+def lgd_visual_loss(s: torch.Tensor,                    # (B, d) student embeddings
+                    t: torch.Tensor,                    # (B, d) teacher embeddings
+                    vsb: torch.Tensor,                  # (C, d) visual semantics bank
+                    tau_s: float = 0.2,                 # student temperature
+                    tau_t: float = 0.01,                # teacher temperature
+                    mask: torch.Tensor | None = None,   # (C,) bool: the bank slots to keep
+                   ) -> torch.Tensor:
     "LGD's `L_VIS`: soft CE between `[s.t, s.VSB] / tau_s` and `softmax([t.t, t.VSB] / tau_t)`, embeddings normalised; `mask` keeps bank slots."
     _bank_check(s, t, vsb, 'visual bank')
     s, t = [F.normalize(x.float(), dim=-1) for x in _plain(s, t)]
@@ -150,25 +195,48 @@ def lgd_visual_loss(s: torch.Tensor, t: torch.Tensor, vsb: torch.Tensor, tau_s: 
     lt = torch.cat([(t * t).sum(-1, keepdim=True), t @ vsb.T], -1) / tau_t
     return soft_ce(ls, F.softmax(lt, -1))
 
-def lgd_objective(vis: torch.Tensor, tex: torch.Tensor, a: float = 0.5) -> torch.Tensor:
+def lgd_objective(vis: torch.Tensor,   # L_VIS
+                  tex: torch.Tensor,   # L_TEX
+                  a: float = 0.5,      # weight of L_VIS
+                 ) -> torch.Tensor:
     "LGD's loss from its two terms: `a * L_VIS + (1 - a) * L_TEX`."
     return a * vis + (1 - a) * tex
 
-def lgd_loss(s, t, tsb, vsb, a: float = 0.5, tau_s: float = 0.2, tau_t: float = 0.01, mask=None) -> torch.Tensor:
+def lgd_loss(s,                     # (B, d) student embeddings
+             t,                     # (B, d) teacher embeddings
+             tsb,                   # (C, d) text semantics bank
+             vsb,                   # (C, d) visual semantics bank
+             a: float = 0.5,        # weight of L_VIS
+             tau_s: float = 0.2,    # student temperature
+             tau_t: float = 0.01,   # teacher temperature
+             mask=None,             # (C,) bool: the bank slots to keep
+            ) -> torch.Tensor:
     "`a * L_VIS + (1 - a) * L_TEX` of student embeddings `s`, teacher embeddings `t`, text bank `tsb`, visual bank `vsb`."
     return lgd_objective(lgd_visual_loss(s, t, vsb, tau_s, tau_t, mask), lgd_text_loss(s, t, tsb, tau_s, tau_t), a)
 
 # %% ../nbs/04_losses.ipynb #f31c5bc6
-def weighted_sum(terms: dict, weights: dict) -> torch.Tensor:
+def weighted_sum(terms: dict,     # {name: scalar loss}
+                 weights: dict,   # {name: weight}
+                ) -> torch.Tensor:
     "`sum(weights[k] * terms[k])` over the terms, in their order."
     return sum(weights[k] * v for k, v in terms.items())
 
-def vl2lite_objective(cls, vis, txt, vis_weight: float = 1., txt_weight: float = 1., ce_weight: float | None = None) -> torch.Tensor:
+def vl2lite_objective(cls,                              # the task CE term
+                      vis,                              # the visual term
+                      txt,                              # the linguistic KD term
+                      vis_weight: float = 1.,           # weight of the visual KD term
+                      txt_weight: float = 1.,           # weight of the linguistic KD term
+                      ce_weight: float | None = None,   # weight of the CE term (None: 1, the paper's objective)
+                     ) -> torch.Tensor:
     """VL2Lite's loss: `cls + vis_weight * vis + txt_weight * txt`; with `ce_weight` w (the official code's schedule,
     `w = epoch / (8 * epochs)`) `w * cls + (1 - w) * (vis_weight * vis + txt_weight * txt) / 2`."""
     if ce_weight is None: return cls + vis_weight*vis + txt_weight*txt
     return ce_weight*cls + (1 - ce_weight)*(vis_weight*vis + txt_weight*txt)/2
 
-def dho_objective(ce, kd_labelled, kd_unlabelled, lam: float = 0.5) -> torch.Tensor:
+def dho_objective(ce,                 # the CE term on labelled images
+                  kd_labelled,        # the KD term on labelled images
+                  kd_unlabelled,      # the KD term on unlabelled images
+                  lam: float = 0.5,   # weight of the CE term; the KD terms get 1 - lam
+                 ) -> torch.Tensor:
     "DHO's loss: `lam * CE(labelled) + (1 - lam) * (KD(labelled) + KD(unlabelled))`, the KD terms on the KD head."
     return lam*ce + (1 - lam)*(kd_labelled + kd_unlabelled)

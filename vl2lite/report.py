@@ -32,7 +32,10 @@ def _fmt(v):
 
 class Report:
     "An HTML report built from sections: `heading`, `text`, `table`, `figure`; `save` writes one self-contained file."
-    def __init__(self, title: str): self.title, self.parts = title, []
+    def __init__(self,
+                 title: str,   # the page title
+                ):
+        self.title, self.parts = title, []
     def heading(self, text: str, level: int = 2): self.parts.append(f"<h{level}>{html.escape(text)}</h{level}>"); return self
     def text(self, text: str, cls: str = ''):
         self.parts.append(f"<p{f' class={cls!r}' if cls else ''}>{html.escape(text)}</p>"); return self
@@ -62,7 +65,8 @@ class Report:
         return path
 
 # %% ../nbs/21_report.ipynb #034606c7
-def check_report(path) -> dict:
+def check_report(path,   # the HTML report
+                ) -> dict:
     "Parse an HTML report; decode every embedded image. Returns the headings, the number of tables and the image sizes."
     from html.parser import HTMLParser
     from PIL import Image
@@ -84,13 +88,17 @@ def check_report(path) -> dict:
     return dict(headings=p.h, tables=p.tables, images=p.imgs)
 
 # %% ../nbs/21_report.ipynb #b46802fc
-def training_history(recorder) -> dict:
+def training_history(recorder,   # a fastai `Recorder` after `fit`
+                    ) -> dict:
     "A copy of what a fastai `Recorder` holds after `fit`: column names, per-epoch values, per-step losses (`get_preds` later resets it)."
     return dict(names=list(recorder.metric_names[1:-1]),   # train_loss, valid_loss, metrics... (no 'epoch', 'time')
                 values=[[None if v is None else float(v) for v in row] for row in recorder.values],
                 losses=[float(l) for l in recorder.losses])
 
-def plot_training(history, terms: TermLogger | None = None, smooth: int = 20):
+def plot_training(history,                           # `training_history(...)` of a fit (or a `Recorder`)
+                  terms: TermLogger | None = None,   # the `TermLogger` of the fit (its loss terms per step), or None
+                  smooth: int = 20,                  # moving-average window (in steps) of the plotted losses
+                 ):
     """Training curves from `training_history` (or a `Recorder`), each quantity on its own axes: the training objective
     per step (smoothed), the validation loss per epoch, the validation metrics per epoch and, when a `TermLogger` ran,
     each loss term's training mean per epoch."""
@@ -124,7 +132,10 @@ def plot_training(history, terms: TermLogger | None = None, smooth: int = 20):
     fig.tight_layout()
     return fig
 
-def training_caption(learn, terms: TermLogger | None = None, smooth: int = 20) -> str:
+def training_caption(learn,                             # the fitted `Learner`
+                     terms: TermLogger | None = None,   # the `TermLogger` of the fit (its loss terms per step), or None
+                     smooth: int = 20,                  # moving-average window (in steps) of the plotted losses
+                    ) -> str:
     "The caption of `plot_training` for `learn`: what the training objective, the validation loss and each loss term are."
     loss_cbs = [c for c in learn.cbs if isinstance(getattr(type(c), 'term_docs', None), dict)]   # the loss callbacks (`DistillLoss`)
     valid_kd = loss_cbs and any(type(c).__name__ == 'TeacherEmbeddings' and c.valid for c in learn.cbs)
@@ -141,7 +152,11 @@ def training_caption(learn, terms: TermLogger | None = None, smooth: int = 20) -
     return txt
 
 @torch.no_grad()
-def student_outputs(learn, table, idxs, bs: int | None = None) -> dict:
+def student_outputs(learn,                   # the fitted `Learner`
+                    table,                   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                    idxs,                    # dataset indices (rows of `table`)
+                    bs: int | None = None,   # batch size (None: the learner's)
+                   ) -> dict:
     "Logits, pooled features, projected embeddings (a 'proj' head, if any) and labels of `learn.model` over dataset items `idxs`."
     m = learn.model; was = m.training; m.eval()
     out = dict(logits=[], features=[], proj=[], y=[])
@@ -156,7 +171,10 @@ def student_outputs(learn, table, idxs, bs: int | None = None) -> dict:
 
 from .evaluate import per_class_acc, confusion, accuracy_pct   # written once, below the methods
 
-def plot_per_class(cms: dict, vocab, max_rows: int = 30):
+def plot_per_class(cms: dict,            # {model name: confusion matrix}
+                   vocab,                # class names
+                   max_rows: int = 30,   # most classes shown (those where the models differ most)
+                  ):
     """Per-class accuracy of several models (name -> confusion matrix) as grouped horizontal bars, then their confusion
     matrices; at most `max_rows` classes (those where the models differ most) so that the figure keeps a readable size."""
     import matplotlib.pyplot as plt

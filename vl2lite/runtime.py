@@ -18,7 +18,8 @@ __all__ = ['IMAGE_EXTENSIONS', 'to_rgb', 'open_rgb', 'load_spec', 'preprocess', 
 # %% ../nbs/31_runtime.ipynb #2294db7f
 _HIGH = ('I;16', 'I;16L', 'I;16B', 'I;16N')
 
-def to_rgb(im: Image.Image) -> Image.Image:
+def to_rgb(im: Image.Image,   # a Pillow image in any mode
+          ) -> Image.Image:
     """An 8-bit RGB copy of a Pillow image: EXIF orientation applied; 16-bit (and 32-bit or float) greyscale scaled to
     8 bits, not clipped; transparency laid on white; palette, CMYK and other modes converted by Pillow."""
     from PIL import ImageOps
@@ -32,7 +33,9 @@ def to_rgb(im: Image.Image) -> Image.Image:
         im = Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), im.convert('RGBA'))
     return im.convert('RGB')
 
-def open_rgb(path, short: int | None = None) -> Image.Image:
+def open_rgb(path,                       # image file
+             short: int | None = None,   # approximate short side to decode to (None: full size)
+            ) -> Image.Image:
     "The image at `path` as 8-bit RGB (`to_rgb`); with `short`, JPEG draft decoding to about that short side first."
     with Image.open(path) as im:
         if short: im.draft('RGB', (short, short))
@@ -41,7 +44,8 @@ def open_rgb(path, short: int | None = None) -> Image.Image:
 # %% ../nbs/31_runtime.ipynb #d560311a
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff')
 
-def load_spec(path) -> dict:
+def load_spec(path,   # the `.json` (or the `.onnx` beside it)
+             ) -> dict:
     "The runtime description of an exported student (its `.json`)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No runtime description at {path} (vl2lite export writes it beside the model)")
@@ -52,7 +56,9 @@ def load_spec(path) -> dict:
     if missing: raise ValueError(f"{path} is not a vl2lite runtime description: it lacks {missing}")
     return spec
 
-def preprocess(path, spec: dict) -> np.ndarray:
+def preprocess(path,         # image file
+               spec: dict,   # the exported student's runtime description (its `.json`, as `load_spec` reads it)
+              ) -> np.ndarray:
     "(3, size, size) float32 input of the image at `path`, as the student's validation pipeline makes it."
     short = spec.get('load_short')
     im = open_rgb(path, short)
@@ -67,7 +73,8 @@ def preprocess(path, spec: dict) -> np.ndarray:
     x = (x - np.asarray(spec['mean'], np.float32)) / np.asarray(spec['std'], np.float32)
     return np.ascontiguousarray(x.transpose(2, 0, 1))
 
-def image_paths(items) -> list:
+def image_paths(items,   # files and folders
+               ) -> list:
     "Image files from paths and folders (a folder's images, recursively, sorted); a missing path is kept, to be reported."
     out = []
     for it in items:
@@ -77,7 +84,10 @@ def image_paths(items) -> list:
     return out
 
 # %% ../nbs/31_runtime.ipynb #67fcf937
-def fill_prompts(names, templates, descriptions: dict | None = None) -> list:
+def fill_prompts(names,                              # class names
+                 templates,                          # templates with `{}`
+                 descriptions: dict | None = None,   # per-class descriptions ({class name: text or list of texts}) added to the prompts, or None
+                ) -> list:
     "Per class name, its prompts: each template with the name in place of `{}`, then each of the class's description(s) when given."
     out = []
     for c in names:
@@ -95,7 +105,10 @@ def _unit(a: np.ndarray) -> np.ndarray: return a / np.maximum(np.linalg.norm(a, 
 class OnnxTextEncoder:
     """A teacher's text tower exported by `vl2lite export --text`: texts -> L2-normalised embeddings, and class names ->
     prompt-ensembled class embeddings (`bank`), with ONNX Runtime and Hugging Face `tokenizers`, without PyTorch."""
-    def __init__(self, spec, threads: int | None = None):
+    def __init__(self,
+                 spec,                         # the text tower's `.json` (or its path)
+                 threads: int | None = None,   # ONNX Runtime intra-op threads (None: its default)
+                ):
         import onnxruntime as ort
         path = Path(spec)
         if not path.is_file(): raise FileNotFoundError(f"No text tower description at {path} (vl2lite export --text writes it)")
@@ -142,7 +155,11 @@ class OnnxTextEncoder:
 # %% ../nbs/31_runtime.ipynb #5808c991
 class OnnxClassifier:
     "An exported student in ONNX Runtime: `probs(paths)` and `predict(paths, top_k)`; unreadable images are reported, not fatal."
-    def __init__(self, model, spec=None, threads: int | None = None):
+    def __init__(self,
+                 model,                        # the student's `.onnx` file
+                 spec=None,                    # its runtime description (None: the `.json` beside it)
+                 threads: int | None = None,   # ONNX Runtime intra-op threads (None: its default)
+                ):
         import onnxruntime as ort
         model = Path(model)
         if not model.is_file(): raise FileNotFoundError(f"No ONNX model at {model}")
@@ -204,7 +221,9 @@ class OnnxClassifier:
         return [(p, [(self.classes[j], float(P[i, j])) for j in top[i]]) for i, p in enumerate(ok)], bad
 
 # %% ../nbs/31_runtime.ipynb #a975632d
-def read_classes(names=None, file=None) -> tuple:
+def read_classes(names=None,   # class names given one by one (None: from `file`)
+                 file=None,    # a file: one name per line, a JSON list of names, or a JSON object {name: description}
+                ) -> tuple:
     """(class names, descriptions or None) from names given one by one, or a file: one name per line (blank lines and
     '#' comments skipped), a JSON list of names, or a JSON object mapping each name to its description."""
     if names and file: raise ValueError("give the class names or a file of them, not both")
@@ -223,7 +242,10 @@ def read_classes(names=None, file=None) -> tuple:
     if not names: raise ValueError(f"{p} holds no class names")
     return names, desc
 
-def write_predictions(rows, path, top_k: int):
+def write_predictions(rows,         # `OnnxClassifier.predict`'s rows
+                      path,         # CSV file to write
+                      top_k: int,   # classes per image
+                     ):
     "Write `predict`'s rows to a CSV file: the path, then class and probability of each of the top-k."
     import csv
     k = max((len(t) for _, t in rows), default=top_k)

@@ -150,7 +150,12 @@ class _Service:
         return dict(classes=names, predictions=[dict(file=name, top=[{'class': names[j], 'prob': round(float(P[i, j]), 6)} for j in top[i]])
                                                 for i, (name, _) in enumerate(data)])
 
-def create_app(model, max_request_mb: float = 20., max_images: int = 16, max_classes: int = 200, max_top_k: int = 20):
+def create_app(model,                         # the exported student's `.onnx` (its `.json` beside it)
+               max_request_mb: float = 20.,   # largest request body accepted (MB)
+               max_images: int = 16,          # most images in one request
+               max_classes: int = 200,        # most class names in one request
+               max_top_k: int = 20,           # largest `top_k` a request may ask
+              ):
     """A FastAPI app serving an exported student (`model`: its `.onnx`, with the `.json` beside it): `POST /predict`
     (multipart field `files`, one or several images; optional `top_k` and `classes`), `GET` / `PUT /classes` (an
     open-vocabulary student exported with `--text` takes new class names), `GET /health`, and `/`, a page to drop images
@@ -203,7 +208,10 @@ def create_app(model, max_request_mb: float = 20., max_images: int = 16, max_cla
 
 # %% ../nbs/33_serve.ipynb #ab314acd
 @contextlib.contextmanager
-def running(app, host: str = '127.0.0.1', port: int = 0):
+def running(app,                       # the FastAPI app (`create_app`)
+            host: str = '127.0.0.1',   # interface to listen on
+            port: int = 0,             # TCP port (0: any free one)
+           ):
     "Serve `app` with uvicorn in a background thread for the length of a `with` block; yields its URL (port 0: a free one)."
     import uvicorn
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level='warning'))
@@ -218,7 +226,8 @@ def running(app, host: str = '127.0.0.1', port: int = 0):
 
 SERVE_FLAGS = ('model', 'host', 'port', 'max_request_mb', 'max_images', 'max_classes')   # the arguments of `serve`, as `vl2lite serve` takes them
 
-def add_serve_flags(p):
+def add_serve_flags(p,   # the `vl2lite serve` subparser
+                   ):
     "The flags of `vl2lite serve`."
     p.add_argument('--model', required=True, help='the student.onnx to serve (its .json beside it; with --text, its text tower too)')
     p.add_argument('--host', default='127.0.0.1', help='the address to listen on (default: this machine only)')
@@ -226,7 +235,13 @@ def add_serve_flags(p):
     p.add_argument('--max-request-mb', type=float, default=20.); p.add_argument('--max-images', type=int, default=16)
     p.add_argument('--max-classes', type=int, default=200)
 
-def serve(model, host: str = '127.0.0.1', port: int = 8000, max_request_mb: float = 20., max_images: int = 16, max_classes: int = 200):
+def serve(model,                         # the exported student's `.onnx` (its `.json` beside it)
+          host: str = '127.0.0.1',       # interface to listen on
+          port: int = 8000,              # TCP port (0: any free one)
+          max_request_mb: float = 20.,   # largest request body accepted (MB)
+          max_images: int = 16,          # most images in one request
+          max_classes: int = 200,        # most class names in one request
+         ):
     "Serve `model` over HTTP until interrupted (`vl2lite serve`)."
     import uvicorn
     app = create_app(model, max_request_mb, max_images, max_classes)

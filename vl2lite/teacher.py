@@ -106,7 +106,10 @@ class Teacher(nn.Module):
 _TINY = {'embed_dim': 32, 'vision_cfg': {'image_size': 32, 'layers': 1, 'width': 64, 'head_width': 32, 'patch_size': 8},
          'text_cfg': {'context_length': 32, 'vocab_size': 49408, 'width': 32, 'heads': 2, 'layers': 1}}
 
-def register_tiny_openclip(name: str = 'vl2lite-tiny-vit', cfg: dict | None = None, folder: str | Path | None = None) -> str:
+def register_tiny_openclip(name: str = 'vl2lite-tiny-vit',     # model name to register
+                           cfg: dict | None = None,            # the model config (None: a 1-layer ViT and text transformer)
+                           folder: str | Path | None = None,   # where the config file is written (None: a temporary folder)
+                          ) -> str:
     "Register a tiny open_clip model config (a 1-layer ViT and text transformer) under `name`; returns the name."
     if name in open_clip.list_models(): return name
     import tempfile, atexit, shutil
@@ -129,8 +132,13 @@ def _quiet_random_init(on: bool):
 
 class OpenCLIPTeacher(Teacher):
     "A frozen open_clip model: `pretrained` is a tag ('openai', 'laion2b_...'), a checkpoint path, or None (random)."
-    def __init__(self, model_name: str = 'ViT-B-32', pretrained: str | None = None, device=None,
-                 cache_dir: str | None = None, **kwargs):
+    def __init__(self,
+                 model_name: str = 'ViT-B-32',    # open_clip architecture ('ViT-B-32', ...)
+                 pretrained: str | None = None,   # a pretrained tag ('openai', 'laion2b_s34b_b79k'), a checkpoint path, or None (random)
+                 device=None,                     # torch device (None: CUDA, then MPS, then CPU)
+                 cache_dir: str | None = None,    # where open_clip keeps downloaded weights (None: its default)
+                 **kwargs,
+                ):
         super().__init__()
         if model_name == 'vl2lite-tiny-vit': register_tiny_openclip()   # the tiny random teacher, known to every process (tests, smoke runs)
         if model_name not in open_clip.list_models() and not model_name.startswith(('hf-hub:', 'local-dir:')):
@@ -193,7 +201,8 @@ DATASET_TEMPLATES = {  # one template per dataset, the form the VL2Lite and DHO 
     'ucf101': 'a photo of a person doing {}.', 'clothing': 'a photo of a {}, a type of clothing.',
 }
 
-def resolve_templates(templates) -> list:
+def resolve_templates(templates,   # prompt templates: a set name ('clip80', 'simple', a dataset's), one template with `{}`, or a list
+                     ) -> list:
     "A list of template strings from a set name, a dataset name, one template, or a list (strings or callables)."
     if isinstance(templates, str):
         if templates in TEMPLATE_SETS: return list(TEMPLATE_SETS[templates])
@@ -207,7 +216,10 @@ def resolve_templates(templates) -> list:
                              f"(or is not a known set: {sorted(TEMPLATE_SETS)} / {sorted(DATASET_TEMPLATES)})")
     return out
 
-def check_classnames(classnames, vocab=None, allow_duplicates: bool = False) -> list:
+def check_classnames(classnames,                       # the class names
+                     vocab=None,                       # the dataset's classes, when the names must match their number (None: not checked)
+                     allow_duplicates: bool = False,   # accept the same name for two classes
+                    ) -> list:
     """Validate class names: non-empty strings, no duplicates (unless allowed), and (if given) as many as `vocab`.
     `classnames` may also be a dict mapping each class of `vocab` to its name."""
     if isinstance(classnames, dict):
@@ -224,12 +236,21 @@ def check_classnames(classnames, vocab=None, allow_duplicates: bool = False) -> 
         raise ValueError(f"{len(names)} class names for {len(vocab)} classes in the data ({list(vocab)})")
     return names
 
-def class_prompts(classnames, templates='clip80', descriptions: dict | None = None, allow_duplicates: bool = False) -> list:
+def class_prompts(classnames,                         # the class names
+                  templates='clip80',                 # prompt templates: a set name ('clip80', 'simple', a dataset's), one template with `{}`, or a list
+                  descriptions: dict | None = None,   # per-class descriptions ({class name: text or list of texts}) added to the prompts, or None
+                  allow_duplicates: bool = False,     # accept the same name for two classes
+                 ) -> list:
     "Per class, the list of prompts: every template filled with the name, plus its description(s) when given."
     return fill_prompts(check_classnames(classnames, allow_duplicates=allow_duplicates), resolve_templates(templates), descriptions)
 
 @torch.no_grad()
-def text_bank(teacher: Teacher, classnames, templates='clip80', descriptions: dict | None = None, batch_size: int = 256) -> torch.Tensor:
+def text_bank(teacher: Teacher,                   # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+              classnames,                         # the class names
+              templates='clip80',                 # prompt templates: a set name ('clip80', 'simple', a dataset's), one template with `{}`, or a list
+              descriptions: dict | None = None,   # per-class descriptions ({class name: text or list of texts}) added to the prompts, or None
+              batch_size: int = 256,              # prompts encoded per batch
+             ) -> torch.Tensor:
     "(C, embed_dim) prompt-ensembled class embeddings: normalise per prompt, average, renormalise."
     prompts = class_prompts(classnames, templates, descriptions)
     flat = [p for ps in prompts for p in ps]
@@ -246,9 +267,17 @@ def _mean_pool(h, mask):
 
 class ConSETeacher(Teacher):
     "Zero-shot teacher from a timm ImageNet classifier and a Hugging Face sentence encoder folder (ConSE)."
-    def __init__(self, classifier: nn.Module, text_encoder: str | Path, tau: float = 0.5, topk: int | None = None,
-                 imagenet_templates='simple', classnames=IMAGENET_CLASSNAMES, device=None, name: str | None = None,
-                 cache_dir: str | Path = '~/.cache/vl2lite'):
+    def __init__(self,
+                 classifier: nn.Module,                        # a timm ImageNet classifier
+                 text_encoder: str | Path,                     # folder of a Hugging Face sentence encoder
+                 tau: float = 0.5,                             # temperature of the ImageNet probabilities
+                 topk: int | None = None,                      # ImageNet classes kept per image (None: all)
+                 imagenet_templates='simple',                  # templates of the ImageNet class names
+                 classnames=IMAGENET_CLASSNAMES,               # the classifier's class names (ImageNet's)
+                 device=None,                                  # torch device (None: CUDA, then MPS, then CPU)
+                 name: str | None = None,                      # teacher name in caches and reports (None: from the classifier)
+                 cache_dir: str | Path = '~/.cache/vl2lite',   # cache of the ImageNet class embeddings
+                ):
         super().__init__()
         import timm
         from transformers import AutoModel, AutoTokenizer
@@ -342,23 +371,39 @@ class _PathDataset(torch.utils.data.Dataset):
     def __getitem__(self, i):
         return self.tfm(open_rgb(self.paths[i]))
 
-def image_loader(paths, tfm, bs: int = 32, num_workers: int | None = None):
+def image_loader(paths,                            # image file paths
+                 tfm,                              # the teacher's preprocessing (PIL image -> tensor)
+                 bs: int = 32,                     # batch size
+                 num_workers: int | None = None,   # DataLoader worker processes (None: the machine's default)
+                ):
     "A plain torch DataLoader of `tfm(PIL image)` over `paths`, in order."
     nw = min(4, os.cpu_count() or 1) if num_workers is None else num_workers
     return torch.utils.data.DataLoader(_PathDataset(paths, tfm), batch_size=bs, num_workers=nw, shuffle=False)
 
 @torch.no_grad()
-def encode_items(teacher: Teacher, paths, bs: int = 32, num_workers: int | None = None, show_progress: bool = True) -> torch.Tensor:
+def encode_items(teacher: Teacher,                 # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+                 paths,                            # image file paths
+                 bs: int = 32,                     # batch size
+                 num_workers: int | None = None,   # DataLoader worker processes (None: the machine's default)
+                 show_progress: bool = True,       # show a fastprogress bar
+                ) -> torch.Tensor:
     "(N, embed_dim) float32 CPU embeddings of the images at `paths`, with the teacher's own preprocessing."
     dl = image_loader(paths, teacher.preprocess, bs, num_workers)
     it = progress(dl, f'encoding {len(paths)} images', display=show_progress)
     return torch.cat([teacher.encode_images(x).cpu() for x in it]) if len(paths) else torch.zeros(0, teacher.embed_dim)
 
-def zero_shot_logits(image_emb: torch.Tensor, text_emb: torch.Tensor, logit_scale: float = 100.) -> torch.Tensor:
+def zero_shot_logits(image_emb: torch.Tensor,     # (N, d) image embeddings
+                     text_emb: torch.Tensor,      # (C, d) class text embeddings
+                     logit_scale: float = 100.,   # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+                    ) -> torch.Tensor:
     "`logit_scale * cos(image, class text)`, shape (B, C)."
     return logit_scale * F.normalize(image_emb.float(), dim=-1) @ F.normalize(text_emb.float().to(image_emb.device), dim=-1).T
 
-def zero_shot_report(image_emb, text_emb, targets, vocab=None) -> dict:
+def zero_shot_report(image_emb,    # (N, d) image embeddings
+                     text_emb,     # (C, d) class text embeddings
+                     targets,      # (N,) true class ids
+                     vocab=None,   # class names (None: ids)
+                    ) -> dict:
     "Accuracy, mean per-class accuracy, confusion matrix (rows: true class) and predictions."
     pred = zero_shot_logits(image_emb, text_emb).argmax(-1).cpu().numpy()
     y = np.asarray(targets); C = text_emb.shape[0]
@@ -366,7 +411,11 @@ def zero_shot_report(image_emb, text_emb, targets, vocab=None) -> dict:
     per_class = np.array([cm[c, c] / cm[c].sum() for c in range(C) if cm[c].sum()])
     return dict(acc=float((pred == y).mean()), mean_class_acc=float(per_class.mean()), confusion=cm, preds=pred, vocab=vocab)
 
-def plot_confusion(cm, vocab, ax=None, title: str = ''):
+def plot_confusion(cm,                # (C, C) confusion matrix, rows the true class
+                   vocab,             # class names
+                   ax=None,           # matplotlib axes to draw on (None: a new figure)
+                   title: str = '',   # figure or section title
+                  ):
     "Row-normalised confusion matrix, with counts up to 12 classes; its size is capped so that many classes shrink the cells, not the text."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(min(0.6*len(vocab), 7) + 2, min(0.6*len(vocab), 7) + 1.5))   # capped: past ~12 classes the cells shrink

@@ -26,7 +26,11 @@ __all__ = ['DHO_A_GRID', 'DHO_B_GRID', 'VARIANTS', 'Options', 'USES', 'MONITOR',
            'DHOOptions', 'dho_learner', 'check', 'prepare', 'build', 'evaluate', 'caption', 'describe']
 
 # %% ../../nbs/11_dho.ipynb #cbb29105
-def dho_mix(ce_logits: torch.Tensor, kd_logits: torch.Tensor, a: float, b: float) -> torch.Tensor:
+def dho_mix(ce_logits: torch.Tensor,   # (N, C) logits of the CE head
+            kd_logits: torch.Tensor,   # (N, C) logits of the KD head
+            a: float,                  # weight of the CE head's probabilities
+            b: float,                  # temperature applied to the KD head's logits
+           ) -> torch.Tensor:
     "DHO's inference distribution `a * softmax(ce) + (1 - a) * softmax(kd / b)`."
     return a * F.softmax(ce_logits.float(), -1) + (1 - a) * F.softmax(kd_logits.float() / b, -1)
 
@@ -59,7 +63,12 @@ class DualHeadStudent(Student):
 DHO_A_GRID = tuple(np.round(np.arange(0, 1.0001, 0.05), 2))
 DHO_B_GRID = (0.5, 0.75, 1., 1.25, 1.5, 2., 4.)
 
-def dho_select(ce_logits, kd_logits, targets, a_grid=DHO_A_GRID, b_grid=DHO_B_GRID):
+def dho_select(ce_logits,           # (N, C) logits of the CE head
+               kd_logits,           # (N, C) logits of the KD head
+               targets,             # (N,) true class ids
+               a_grid=DHO_A_GRID,   # values of a tried
+               b_grid=DHO_B_GRID,   # values of b tried
+              ):
     "(a, b, accuracy) maximising the accuracy of `dho_mix` on these logits."
     y = torch.as_tensor(np.asarray(targets))
     best = None
@@ -73,7 +82,10 @@ def dho_select(ce_logits, kd_logits, targets, a_grid=DHO_A_GRID, b_grid=DHO_B_GR
 class UnlabelledBatches(Callback):
     "Append a batch of `dl_u` (images, dataset indices) to every training batch; `learn.n_labelled` marks the split."
     order = -45   # after ItemIndex, before TeacherEmbeddings
-    def __init__(self, dl_u): self.dl_u, self._it = dl_u, None
+    def __init__(self,
+                 dl_u,   # DataLoader of the unlabelled images (with their dataset indices)
+                ):
+        self.dl_u, self._it = dl_u, None
     def __getstate__(self): return {**self.__dict__, 'dl_u': None, '_it': None, '_full': None}   # no loaders in an export
     def before_fit(self):   # under distributed training each process reads its shard of the unlabelled images
         self._full, self.dl_u, self._it = self.dl_u, shard(self.dl_u), None
@@ -103,7 +115,13 @@ class DualHeadKD(DistillLoss):
     term_docs = dict(ce='cross-entropy of the CE head on the labelled images (weight λ)',
                      kd_labelled="KL (temperature T) from the teacher's prediction to the KD head's, labelled images (weight 1 - λ)",
                      kd_unlabelled="the same KL on the images without labels (weight 1 - λ)")
-    def __init__(self, head, lam: float = 0.5, T: float = 2., logit_scale: float = 100., single_head: bool = False):
+    def __init__(self,
+                 head,                        # the teacher head (zero-shot, Tip-Adapter or linear)
+                 lam: float = 0.5,            # weight of the CE term; the KD terms get 1 - lam
+                 T: float = 2.,               # distillation temperature
+                 logit_scale: float = 100.,   # scale of the teacher's zero-shot logits
+                 single_head: bool = False,   # one head trained on CE + KD (the baseline) instead of DHO's two
+                ):
         store_attr('lam,T,single_head'); self.head = as_head(head, logit_scale)
     @property
     def teacher_head(self): return self.head
@@ -124,7 +142,9 @@ class DualHeadKD(DistillLoss):
 
 # %% ../../nbs/11_dho.ipynb #305cc797
 @torch.no_grad()
-def head_logits(model: DualHeadStudent, dl):
+def head_logits(model: DualHeadStudent,   # a `DualHeadStudent`
+                dl,                       # a DataLoader (fastai or torch) yielding (images, ...) batches
+               ):
     "(ce_logits, kd_logits, targets) of `model` over `dl`, heads unmixed."
     mix, model.mix = model.mix, None
     model.eval()
@@ -134,7 +154,10 @@ def head_logits(model: DualHeadStudent, dl):
     model.mix = mix
     return torch.cat(ce), torch.cat(kd), torch.cat(ys).as_subclass(torch.Tensor)
 
-def select_mix(learn, dl=None, **grid) -> tuple:
+def select_mix(learn,     # a fastai `Learner` built by one of the methods
+               dl=None,   # DataLoader to choose on (None: the validation set)
+               **grid,
+              ) -> tuple:
     "Choose (a, b) on `dl` (default: the validation set) and set it on the model; returns (a, b, accuracy)."
     ce, kd, y = head_logits(learn.model, dl or learn.dls.valid)
     a, b, acc = dho_select(ce, kd, y, **grid)
@@ -216,7 +239,8 @@ def dho_learner(table,                                  # an `ImageTable` with t
     dls, dl_u = _dho_dls(table, labelled, unlabelled, o, s)
     names = check_classnames(list(table.vocab) if classnames is None else classnames, table.vocab)
     W = text_bank(teacher, names, templates).cpu()
-    source, cache = teacher_source(teacher, table, np.concatenate([labelled, unlabelled, table.idxs('valid')]), cache, s.cache_dir)
+    source, cache = teacher_source(teacher, table, np.concatenate([labelled, unlabelled, table.idxs('valid')]), cache, s.cache_dir,
+                                   show_progress=s.show_progress)
     kind = 'tip' if o.tip_adapter is not None else o.teacher_head
     head = adapted_teacher(kind, W, cache, table, labelled, logit_scale=teacher_logit_scale(teacher), **(o.tip_adapter or {}))
     st = student if isinstance(student, DualHeadStudent) else DualHeadStudent(student, n_classes=len(table.vocab), pretrained=s.pretrained)
@@ -234,17 +258,26 @@ USES = {'dho': ('teacher_head',), 'dho_single': ('teacher_head',)}   # the comma
 MONITOR, JOB = 'accuracy', 'distill'
 UNLABELLED = True   # it learns from images without labels (`--unlabelled`, or the labels outside `--fraction`)
 
-def check(method: str, options: DHOOptions, partial: bool = False, unlabelled=None):
+def check(method: str,             # the method's name (a module may run several: 'vl2lite', 'logit_kd', 'ce')
+          options: DHOOptions,     # the method's options
+          partial: bool = False,   # whether the job trains on part of the training labels
+          unlabelled=None,         # folder of extra unlabelled images, or None
+         ):
     "Refuse settings DHO cannot use, before any work starts."
     if not partial and unlabelled is None:
         raise ValueError(f"{method} is semi-supervised: give part of the training labels (--fraction < 1, --shots or --labelled-list; "
                          "the rest are used unlabelled) or a folder of unlabelled images")
 
-def prepare(table, method: str, options: DHOOptions, seed: int = 0) -> tuple:
+def prepare(table,                 # the whole dataset
+            method: str,           # the method's name
+            options: DHOOptions,   # the method's options
+            seed: int = 0,         # seed of any random split
+           ) -> tuple:
     "(the table the student trains on, what `evaluate` needs of the split): every class."
     return table, {}
 
-def build(s) -> Learner:
+def build(s,   # the job's `DistillSetup`
+         ) -> Learner:
     "The learner of `s` (a `DistillSetup`); an epoch is one pass over the unlabelled images."
     st = DualHeadStudent(s.student, n_classes=len(s.train_table.vocab), pretrained=s.settings.pretrained)
     o = replace(s.options, labelled=s.train_idx, unlabelled=s.unlab_idx, single_head=s.method == 'dho_single')
@@ -258,7 +291,9 @@ def _mix_result(learn, test_dl) -> dict:
     return dict(a=a, b=b, valid_acc_mixed=round(100 * va, 1), test_acc_ce_head=accuracy_pct(ce, yt), test_acc_kd_head=accuracy_pct(kd, yt),
                 valid_acc_ce_head=accuracy_pct(cv, yv), valid_acc_kd_head=accuracy_pct(kv, yv))
 
-def evaluate(learn: Learner, s) -> dict:
+def evaluate(learn: Learner,   # the trained `Learner`
+             s,                # the job's `DistillSetup`
+            ) -> dict:
     "Test accuracy (%) once; for two heads (a, b) chosen on validation first, and each head alone."
     test_dl = items_dl(learn.dls, s.table, s.table.idxs('test'))
     extra = {} if s.options.single_head or s.method == 'dho_single' else _mix_result(learn, test_dl)
@@ -266,14 +301,17 @@ def evaluate(learn: Learner, s) -> dict:
     with learn.no_bar(): p, y = learn.get_preds(dl=test_dl)
     return dict(test_acc=accuracy_pct(p, y), n_unlabelled=int(len(s.unlab_idx)), **extra)
 
-def caption(res: dict) -> str:
+def caption(res: dict,   # the job's results
+           ) -> str:
     "What the result table's DHO rows are, for the run report."
     if 'test_acc_ce_head' not in res: return ''
     return ("The student has two heads on one backbone: the CE head learns the labelled images, the KD head the teacher's predictions on "
             "all training images; its best epoch is the CE head's best on validation. The exported student mixes them, "
             "a·softmax(CE) + (1 - a)·softmax(KD / b), with (a, b) chosen on the validation images.")
 
-def describe(res: dict, s) -> tuple[list, list]:
+def describe(res: dict,   # the job's results
+             s,           # the job's `DistillSetup`
+            ) -> tuple[list, list]:
     """(rows, columns) of the result table: one row per model evaluated, each with its own validation and test accuracy;
     for two heads, each head alone and their mixture (a, b), which is what the exported student predicts."""
     rows = [teacher_row(res)] + teacher_head_rows(res, valid_acc='')

@@ -37,7 +37,12 @@ __all__ = ['PRETRAIN_METHODS', 'VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 
 # %% ../../nbs/13_lgd.ipynb #06864f04
 class VisualSemanticsBank(nn.Module):
     "LGD's Visual Semantics Bank: per-class prototypes of teacher embeddings, pseudo-labelled by a text bank, momentum `m`."
-    def __init__(self, n_classes: int, dim: int, m: float = 0.99, seed: int = 0):
+    def __init__(self,
+                 n_classes: int,    # number of class slots
+                 dim: int,          # teacher embedding dimension
+                 m: float = 0.99,   # momentum of the bank's moving average
+                 seed: int = 0,     # random seed (same seed, same result)
+                ):
         super().__init__()
         if not 0 <= m < 1: raise ValueError(f"momentum m must be in [0, 1), got {m}")
         self.m, self.dim = m, dim
@@ -64,7 +69,9 @@ class VisualSemanticsBank(nn.Module):
         return labels
 
 # %% ../../nbs/13_lgd.ipynb #a84d3aaf
-def no_label_loss(pred, *yb):
+def no_label_loss(pred,   # the model's output
+                  *yb,
+                 ):
     "The loss of a label-free learner before its callback adds the distillation terms: zero, attached to the graph."
     return pred.as_subclass(torch.Tensor).sum() * 0.
 
@@ -73,7 +80,13 @@ class LGDDistill(DistillLoss):
     `VisualSemanticsBank` in `aux['vsb']`; updates the bank after the loss."""
     term_docs = dict(vis="L_VIS: soft cross-entropy to the teacher's similarities with the visual semantics bank",
                      tex="L_TEX: soft cross-entropy to the teacher's similarities with the class texts")
-    def __init__(self, a: float = 0.5, tau_s: float = 0.2, tau_t: float = 0.01, mask_unseen: bool = False): store_attr()
+    def __init__(self,
+                 a: float = 0.5,              # weight of L_VIS (L_TEX gets 1 - a)
+                 tau_s: float = 0.2,          # student temperature
+                 tau_t: float = 0.01,         # teacher temperature
+                 mask_unseen: bool = False,   # mask the bank slots of classes no image has been assigned to yet
+                ):
+        store_attr()
     def objective(self, learn):
         t, m = learn.teacher_emb, student_of(learn)
         s, vsb = m.last_outputs['proj'], m.aux['vsb']
@@ -146,7 +159,8 @@ def pretrain_learner(table: ImageTable,                 # images to pre-train on
     train_idx, valid_idx = _pretrain_items(table, o, s.seed)
     st = _pretrain_student(student, teacher, method, names, text_bank(teacher, names, templates).cpu(), o, s)
     dls = table_dls(table, bs=min(s.bs, len(train_idx)), train_idx=train_idx, valid_idx=valid_idx, unlabelled_ok=True, **s.loader_kw())
-    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats, o.view)
+    source, cache = teacher_source(teacher, table, np.concatenate([train_idx, valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats, o.view,
+                                   s.show_progress)
     cb = LGDDistill(o.a, o.tau_s, o.tau_t, o.mask_unseen) if method == 'lgd' else CosineFeatureKD('proj')
     metrics = term_metrics(cb, ('vis', 'tex') if method == 'lgd' else ('cos',))
     labelled_valid = all(table.labels[i] is not None for i in valid_idx) and (classnames is None or len(names) == len(table.vocab))
@@ -155,7 +169,9 @@ def pretrain_learner(table: ImageTable,                 # images to pre-train on
     return Learner(dls, st, loss_func=no_label_loss, **kw)
 
 # %% ../../nbs/13_lgd.ipynb #79cde240
-def save_backbone(model: Student, path) -> Path:
+def save_backbone(model: Student,   # the `Student` (or `OpenVocabStudent`)
+                  path,             # file to write
+                 ) -> Path:
     "Write `model.backbone`'s state dict to `path` (atomically)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
@@ -169,7 +185,13 @@ def _eval_dls(table, size, stats, bs=128):
     return table_dls(table, size=size, bs=bs, train_idx=i, valid_idx=i, stats=stats, unlabelled_ok=True, num_workers=0)
 
 @torch.no_grad()
-def backbone_features(model: nn.Module | Student, table: ImageTable, idxs, size: int = 128, stats=imagenet_stats, bs: int = 128) -> torch.Tensor:
+def backbone_features(model: nn.Module | Student,   # a `Student` or a timm model with `num_classes=0`
+                      table: ImageTable,            # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                      idxs,                         # dataset indices (rows of `table`)
+                      size: int = 128,              # image size in pixels (square crops)
+                      stats=imagenet_stats,         # (mean, std) of the student's input normalisation
+                      bs: int = 128,                # batch size
+                     ) -> torch.Tensor:
     "(N, D) pooled features of a frozen backbone (a `Student` or a timm model with `num_classes=0`) on centre crops of `idxs`."
     f = model.features if isinstance(model, Student) else model
     was = model.training; model.eval()
@@ -178,7 +200,12 @@ def backbone_features(model: nn.Module | Student, table: ImageTable, idxs, size:
     model.train(was)
     return out
 
-def student_zero_shot(model: OpenVocabStudent, table: ImageTable, split: str = 'test', size: int = 128, stats=imagenet_stats) -> dict:
+def student_zero_shot(model: OpenVocabStudent,   # a pre-trained `OpenVocabStudent` with a class bank
+                      table: ImageTable,         # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                      split: str = 'test',       # which split of `table`: 'train', 'valid', 'test' or 'unlabelled'
+                      size: int = 128,           # image size in pixels (square crops)
+                      stats=imagenet_stats,      # (mean, std) of the student's input normalisation
+                     ) -> dict:
     "Accuracy and mean per-class accuracy (%) of `model`'s logits through its class bank on `split`."
     idxs = table.idxs(split)
     if len(model.W) != len(table.vocab): raise ValueError(f"the student holds {len(model.W)} classes, the table {len(table.vocab)}")
@@ -257,7 +284,9 @@ def fine_tune(arch: str,                               # timm name of the studen
                 test_acc=accuracy_pct(p, y), n_train=int(len(train_idx)))
 
 # %% ../../nbs/13_lgd.ipynb #a83299ee
-def pretrain_table(folder, classnames=None) -> ImageTable:
+def pretrain_table(folder,            # folder of images
+                   classnames=None,   # the task's class names (for a folder without class folders)
+                  ) -> ImageTable:
     "A folder-per-class dataset, or any folder of images (split 'unlabelled'; `classnames` then name the task's classes)."
     from fastai.data.transforms import image_extensions
     from vl2lite.data import scan_folder
@@ -276,46 +305,73 @@ from fastai.callback.core import Callback
 class SaveBackbone(Callback):
     "After every epoch, the student's backbone to `path` (atomically): an interrupted pre-training run leaves a usable backbone."
     order = 90
-    def __init__(self, path): self.path = Path(path)
+    def __init__(self,
+                 path,   # file to write after every epoch
+                ):
+        self.path = Path(path)
     def after_epoch(self): save_backbone(student_of(self.learn), self.path)
 
 Options = LGDOptions
 USES = {'lgd': (), 'feature_kd': ()}   # no command-line options beyond the job's
 MONITOR, JOB = None, 'pretrain'        # no labels to select an epoch on: the last one is kept
 
-def check(method: str, options: LGDOptions, partial: bool = False, unlabelled=None):
+def check(method: str,             # the method's name (a module may run several: 'vl2lite', 'logit_kd', 'ce')
+          options: LGDOptions,     # the method's options
+          partial: bool = False,   # whether the job trains on part of the training labels
+          unlabelled=None,         # folder of extra unlabelled images, or None
+         ):
     "Refuse settings pre-training cannot use, before any work starts."
     if partial or unlabelled is not None: raise ValueError("pre-training uses every image without labels: no --fraction or --unlabelled")
 
-def read_table(data, classnames=None, on_bad: str = 'warn') -> ImageTable:
+def read_table(data,                   # folder of images (class folders or any layout)
+               classnames=None,        # the task's class names (for a folder without class folders)
+               on_bad: str = 'warn',   # an unreadable image: 'warn' (left out, listed in one warning) or 'raise'
+              ) -> ImageTable:
     "The images to pre-train on: class folders (labels unused) or one folder of images (then `classnames` name the task's classes)."
     import warnings
     table = pretrain_table(data, classnames)
     if len(table.vocab) < 2: warnings.warn(f"{table.root} has one class ({table.vocab[0]}): LGD's text bank has a single entry, so its text term teaches nothing")
     return table
 
-def prompts(teacher, table, classnames, templates, **kw) -> dict:
+def prompts(teacher,      # a frozen teacher (`OpenCLIPTeacher`, `ConSETeacher`, or any `Teacher`)
+            table,        # the images (unused: no labels)
+            classnames,   # the class names of the text bank
+            templates,    # its templates
+            **kw,
+           ) -> dict:
     "The text bank's class names and templates, as given (no labels to choose them on)."
     return dict(classnames=list(table.vocab) if classnames is None else list(classnames), templates=templates)
 
-def prepare(table, method: str, options: LGDOptions, seed: int = 0) -> tuple: return table, {}
+def prepare(table,                 # the whole dataset
+            method: str,           # the method's name
+            options: LGDOptions,   # the method's options
+            seed: int = 0,         # seed of any random split
+           ) -> tuple:
+    return table, {}
 
-def build(s) -> Learner:
+def build(s,   # the job's `DistillSetup`
+         ) -> Learner:
     "The label-free learner of `s` (a `DistillSetup`); the backbone is written to `s.out/backbone.pth` after every epoch."
     return pretrain_learner(s.table, s.student, s.teacher, s.method, s.options, s.settings, s.classnames, s.templates, s.cache,
                             path=s.out, cbs=SaveBackbone(Path(s.out)/'backbone.pth'))
 
-def evaluate(learn: Learner, s) -> dict:
+def evaluate(learn: Learner,   # the trained `Learner`
+             s,                # the job's `DistillSetup`
+            ) -> dict:
     "The student's zero-shot test accuracy (%) through the class names, when the test images are labelled with those classes."
     if not len(s.table.idxs('test')) or len(s.table.vocab) != len(s.classnames) or list(s.classnames) != list(s.table.vocab): return {}
     return dict(zero_shot_test=student_zero_shot(learn.model, s.table, 'test', size=s.settings.size, stats=s.settings.stats))
 
-def describe(res: dict, s) -> tuple[list, list]:
+def describe(res: dict,   # the job's results
+             s,           # the job's `DistillSetup`
+            ) -> tuple[list, list]:
     "(rows, columns) of the result table: the zero-shot test accuracy, when there is one."
     zs = res.get('zero_shot_test')
     rows = [dict(model='student zero-shot through the class names (test)', test_acc=zs['acc'], mean_class_acc=zs['mean_class_acc'])] if zs else []
     return rows, ['model', 'test_acc', 'mean_class_acc']
 
-def save(learn: Learner, out) -> dict:
+def save(learn: Learner,   # a fastai `Learner` built by one of the methods
+         out,              # the run folder
+        ) -> dict:
     "Write the pre-trained backbone (`out/backbone.pth`); the files written."
     return dict(backbone=str(save_backbone(learn.model, Path(out)/'backbone.pth')))

@@ -32,7 +32,8 @@ __all__ = ['TERMS', 'VARIANTS', 'RIDGES', 'Options', 'USES', 'UNLABELLED', 'MONI
            'report', 'retarget_learner', 'check', 'prepare', 'build', 'evaluate', 'describe']
 
 # %% ../../nbs/12_ood.ipynb #df282807
-def read_descriptions(descriptions: dict | str | Path) -> dict:
+def read_descriptions(descriptions: dict | str | Path,   # a dict, or a JSON file of one
+                     ) -> dict:
     "Descriptions as a dict: `descriptions` itself, or the JSON object in the file it names."
     if isinstance(descriptions, (str, Path)):
         p = Path(descriptions).expanduser()
@@ -42,7 +43,9 @@ def read_descriptions(descriptions: dict | str | Path) -> dict:
     if not isinstance(descriptions, dict): raise ValueError("descriptions must map each class name to a sentence (a JSON object)")
     return descriptions
 
-def load_descriptions(descriptions: dict | str | Path, classnames) -> dict:
+def load_descriptions(descriptions: dict | str | Path,   # a dict, or a JSON file of one
+                      classnames,                        # the classes that must each have one
+                     ) -> dict:
     "Per-class descriptions from a dict or a JSON file, checked against `classnames`: every class has a non-empty one, no other key."
     descriptions, names = read_descriptions(descriptions), list(classnames)
     unknown = [k for k in descriptions if k not in names]
@@ -59,7 +62,10 @@ def load_descriptions(descriptions: dict | str | Path, classnames) -> dict:
     return out
 
 # %% ../../nbs/12_ood.ipynb #19a067ff
-def base_novel_split(classes, novel: int | list | tuple | None = None, seed: int = 0) -> tuple[list, list]:
+def base_novel_split(classes,                                   # every class name
+                     novel: int | list | tuple | None = None,   # novel classes held out of training: a count (drawn with `seed`) or their names
+                     seed: int = 0,                             # random seed (same seed, same result)
+                    ) -> tuple[list, list]:
     "(base, novel) class lists: `novel` is a count (drawn with `seed`) or the novel class names; half the classes by default."
     classes = list(classes)
     if novel is None: novel = len(classes) // 2
@@ -80,7 +86,9 @@ def base_novel_split(classes, novel: int | list | tuple | None = None, seed: int
     if len(base) < 2: raise ValueError(f"at least two base classes are needed to train, {len(base)} left: {base}")
     return base, nov
 
-def class_subset(table: ImageTable, classes) -> ImageTable:
+def class_subset(table: ImageTable,   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                 classes,             # the classes kept, in their new id order
+                ) -> ImageTable:
     "The images of `table` whose label is one of `classes` (every split); `vocab` becomes `classes`."
     classes = list(classes)
     unknown = [c for c in classes if c not in table.vocab]
@@ -100,9 +108,18 @@ class OODDistill(DistillLoss):
                      mse="L_mse: squared distance of the unit student and teacher image embeddings",
                      cst="L_cst: in-batch contrastive loss between student and teacher embeddings",
                      vlalign="L_vlalign: KL from the teacher's to the student's distribution over its top-k class texts")
-    def __init__(self, cls: float = 1., mse: float = 0., cst: float = 0., vlalign: float = 0., k: int = 256,
-                 filter_wrong: bool = False, mse_mode: str = 'normalized', cst_mode: str = 'bidirectional', head=None,
-                 unlabelled: torch.Tensor | None = None):   # bool per dataset index: images without a label (no L_cls)
+    def __init__(self,
+                 cls: float = 1.,                          # weight of the classification term
+                 mse: float = 0.,                          # weight of the embedding MSE term
+                 cst: float = 0.,                          # weight of the contrastive term
+                 vlalign: float = 0.,                      # weight of the vision-language alignment term
+                 k: int = 256,                             # classes kept by the alignment term (the teacher's top k)
+                 filter_wrong: bool = False,               # drop the items the teacher classifies wrongly from the KD terms
+                 mse_mode: str = 'normalized',             # 'normalized' (MSE of unit vectors) or 'log_unnormalized' (the official code's)
+                 cst_mode: str = 'bidirectional',          # 'bidirectional' InfoNCE or 'single' (student to teacher)
+                 head=None,                                # a teacher head for the alignment term's teacher logits (None: zero-shot)
+                 unlabelled: torch.Tensor | None = None,   # bool per dataset index: images without a label (no L_cls)
+                ):
         store_attr()
     @property
     def teacher_head(self): return self.head
@@ -213,7 +230,8 @@ def ood_learner(table: ImageTable,                     # the training classes' i
     cache, tfms = _views(teacher, table, cache, o, s)
     items = np.concatenate([train_idx, unlab])
     dls = table_dls(table, bs=min(s.bs, len(items)), train_idx=items, unlabelled_ok=bool(len(unlab)), **tfms, **s.loader_kw())
-    source, cache = teacher_source(teacher, table, np.concatenate([items, dls.valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats)
+    source, cache = teacher_source(teacher, table, np.concatenate([items, dls.valid_idx]), cache, s.cache_dir, s.on_the_fly, s.stats,
+                                   show_progress=s.show_progress)
     init = lstsq_projection(st, dls, table, items, source) if o.proj_init == 'lstsq' else None   # its ridge chosen on validation
     head = adapted_teacher(o.teacher_head, st.W, cache, table, train_idx, logit_scale=teacher_logit_scale(teacher))
     mask = torch.from_numpy(np.isin(np.arange(len(table)), unlab)) if len(unlab) else None
@@ -240,16 +258,17 @@ def _features_targets(model, dev, dls, table, idxs, source, bs):
 RIDGES = (0.01, 0.1, 0.3, 1., 3.)
 
 @torch.no_grad()
-def lstsq_projection(model: OpenVocabStudent,   # the student: its linear projection is set
-                     dls,                        # `table_dls` of `table`: the validation transforms and normalisation
-                     table: ImageTable,          # the images
-                     idxs,                       # the items the map is fitted on (at most `max_items` of them, evenly spaced)
-                     source,                     # the teacher's embeddings: a `TeacherCache`, `CachedTeacher` or `OnTheFlyTeacher`
-                     ridge: float | None = None, # relative to the mean feature energy; None: chosen from `RIDGES` on validation
-                     valid_idx=None,             # the validation items of that choice (default `dls.valid_idx`)
-                     max_valid: int = 2000,      # at most this many of them, evenly spaced
-                     max_items: int = 20000,     # the training items used, evenly spaced: the pass costs at most this many images
-                     bs: int = 64) -> dict:
+def lstsq_projection(model: OpenVocabStudent,      # the student: its linear projection is set
+                     dls,                          # `table_dls` of `table`: the validation transforms and normalisation
+                     table: ImageTable,            # the images
+                     idxs,                         # the items the map is fitted on (at most `max_items` of them, evenly spaced)
+                     source,                       # the teacher's embeddings: a `TeacherCache`, `CachedTeacher` or `OnTheFlyTeacher`
+                     ridge: float | None = None,   # relative to the mean feature energy; None: chosen from `RIDGES` on validation
+                     valid_idx=None,               # the validation items of that choice (default `dls.valid_idx`)
+                     max_valid: int = 2000,        # at most this many of them, evenly spaced
+                     max_items: int = 20000,       # the training items used, evenly spaced: the pass costs at most this many images
+                     bs: int = 64,                 # batch size of the feature pass
+                    ) -> dict:
     """Set the linear projection of `model` to the ridge least-squares map (with bias) from its pooled features of the items
     `idxs` (validation transforms) to the teacher's normalised embeddings of them from `source`; `ridge` is relative to the
     mean feature energy, or (None) the one of `RIDGES` whose map gives the highest mean cosine to the teacher on up to
@@ -300,9 +319,20 @@ def _tasks(emb, W_all, table, idxs, base, novel):
         out[task] = round(mean_class_acc(pred, [classes.index(l) for l in labels[rows]]), 1)
     return out
 
-def ood_evaluate(learn_or_model, table: ImageTable, base, novel, teacher: Teacher | None = None, W_all: torch.Tensor | None = None,
-                 classnames=None, templates='clip80', descriptions=None, cache: TeacherCache | None = None, split: str = 'test',
-                 dls=None, bs: int = 64) -> dict:
+def ood_evaluate(learn_or_model,                      # a `Learner` or its `OpenVocabStudent`
+                 table: ImageTable,                   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                 base,                                # the base (seen) class names
+                 novel,                               # novel classes held out of training: a count (drawn with `seed`) or their names
+                 teacher: Teacher | None = None,      # the teacher, to embed the novel classes' prompts (None: `W_all` given)
+                 W_all: torch.Tensor | None = None,   # (C, d) text embeddings of every class (None: from `teacher`)
+                 classnames=None,                     # prompt names of every class (None: folder names)
+                 templates='clip80',                  # prompt templates: a set name ('clip80', 'simple', a dataset's), one template with `{}`, or a list
+                 descriptions=None,                   # per-class descriptions ({class name: text or list of texts}) added to the prompts, or None
+                 cache: TeacherCache | None = None,   # the teacher cache (None: no teacher row)
+                 split: str = 'test',                 # the split evaluated
+                 dls=None,                            # the job's DataLoaders (for their validation transforms; None: the learner's)
+                 bs: int = 64,                        # batch size
+                ) -> dict:
     "Mean per-class accuracy (%) of the student (and the teacher, with `cache`) on `split`: ID, OOD and all classes."
     model = getattr(learn_or_model, 'model', learn_or_model)
     dls = dls or getattr(learn_or_model, 'dls', None)
@@ -328,7 +358,15 @@ def ood_evaluate(learn_or_model, table: ImageTable, base, novel, teacher: Teache
     return res
 
 # %% ../../nbs/12_ood.ipynb #65117ca7
-def fidelity_curve(emb_s, emb_t, W_all, table: ImageTable, idxs, base, novel, alphas=(0., .25, .5, .75, 1.)) -> list:
+def fidelity_curve(emb_s,                           # (N, d) student embeddings
+                   emb_t,                           # (N, d) teacher embeddings of the same items
+                   W_all,                           # (C, d) teacher text embeddings of every class, base and novel
+                   table: ImageTable,               # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                   idxs,                            # the items embedded
+                   base,                            # the base (seen) class names
+                   novel,                           # novel classes held out of training: a count (drawn with `seed`) or their names
+                   alphas=(0., .25, .5, .75, 1.),   # mixing weights a from the student (0) to the teacher (1)
+                  ) -> list:
     """Rows (a, cosine to the teacher, ID and OOD mean per-class accuracy) of the embeddings `normalize(a t + (1 - a) s)` of the
     items `idxs`: the student's `emb_s` moved toward the teacher's `emb_t`, scored against the class text embeddings `W_all`."""
     s, t = F.normalize(torch.as_tensor(emb_s).float(), dim=-1), F.normalize(torch.as_tensor(emb_t).float(), dim=-1)
@@ -340,14 +378,27 @@ def fidelity_curve(emb_s, emb_t, W_all, table: ImageTable, idxs, base, novel, al
         rows.append(dict(a=float(a), cos_to_teacher=round(float((m * t).sum(-1).mean()), 3), id=r['id'], ood=r['ood']))
     return rows
 
-def per_class_cosine(emb_s, emb_t, table: ImageTable, idxs) -> dict:
+def per_class_cosine(emb_s,               # (N, d) student embeddings
+                     emb_t,               # (N, d) teacher embeddings of the same items
+                     table: ImageTable,   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                     idxs,                # the items embedded
+                    ) -> dict:
     "Mean cosine between the student's and the teacher's embeddings of the items `idxs`, per class."
     cos = F.cosine_similarity(torch.as_tensor(emb_s).float(), torch.as_tensor(emb_t).float(), dim=-1).numpy()
     lab = np.array([table.labels[i] for i in idxs])
     return {c: round(float(cos[lab == c].mean()), 3) for c in table.vocab if (lab == c).any()}
 
-def ood_fidelity(learn_or_model, table: ImageTable, base, novel, cache: TeacherCache, W_all: torch.Tensor, split: str = 'test',
-                 dls=None, alphas=(0., .25, .5, .75, 1.), bs: int = 64) -> dict:
+def ood_fidelity(learn_or_model,                  # a `Learner` or its `OpenVocabStudent`
+                 table: ImageTable,               # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
+                 base,                            # the base (seen) class names
+                 novel,                           # novel classes held out of training: a count (drawn with `seed`) or their names
+                 cache: TeacherCache,             # the teacher cache
+                 W_all: torch.Tensor,             # (C, d) teacher text embeddings of every class, base and novel
+                 split: str = 'test',             # the split measured
+                 dls=None,                        # the job's DataLoaders (None: the learner's)
+                 alphas=(0., .25, .5, .75, 1.),   # mixing weights a from the student (0) to the teacher (1)
+                 bs: int = 64,                    # batch size
+                ) -> dict:
     "`fidelity_curve` and `per_class_cosine` of a trained open-vocabulary student on `split`, the teacher's embeddings from `cache`."
     model, dls = getattr(learn_or_model, 'model', learn_or_model), dls or getattr(learn_or_model, 'dls', None)
     if dls is None: raise ValueError("ood_fidelity needs DataLoaders (a Learner, or dls=) for the student's image transforms")
@@ -358,7 +409,10 @@ def ood_fidelity(learn_or_model, table: ImageTable, base, novel, cache: TeacherC
 
 
 # %% ../../nbs/12_ood.ipynb #0d542da8
-def plot_fidelity(fid: dict, base, novel):
+def plot_fidelity(fid: dict,   # `ood_fidelity`'s result
+                  base,        # the base (seen) class names
+                  novel,       # novel classes held out of training: a count (drawn with `seed`) or their names
+                 ):
     """The fidelity diagnostic as a figure: ID and OOD accuracy against the cosine to the teacher along `fid['curve']`
     (left; one point per step a, from the student on the left to the teacher on the right), and the mean student-teacher
     cosine of each class's images, base and novel (right)."""
@@ -377,7 +431,11 @@ def plot_fidelity(fid: dict, base, novel):
     fig.tight_layout()
     return fig
 
-def report(rep, learn: Learner, s, res: dict):
+def report(rep,              # the run's `Report`
+           learn: Learner,   # a fastai `Learner` built by one of the methods
+           s,                # the job's `DistillSetup`
+           res: dict,        # a job's results (`results.json` as a dict)
+          ):
     "The run report's section on how closely the student imitates the teacher (`res['fidelity']`, from `evaluate`)."
     fid = res.get('fidelity')
     if not fid: return
@@ -394,8 +452,14 @@ def report(rep, learn: Learner, s, res: dict):
 
 
 # %% ../../nbs/12_ood.ipynb #ea999ee0
-def retarget_learner(learn: Learner, classnames, W: torch.Tensor | None = None, teacher: Teacher | None = None,
-                     templates='clip80', descriptions=None, bank: str | Path | None = None) -> Learner:
+def retarget_learner(learn: Learner,                   # a fastai `Learner` built by one of the methods
+                     classnames,                       # the new class names
+                     W: torch.Tensor | None = None,    # (C, d) their text embeddings (None: from `teacher` or `bank`)
+                     teacher: Teacher | None = None,   # a teacher to embed the names
+                     templates='clip80',               # prompt templates: a set name ('clip80', 'simple', a dataset's), one template with `{}`, or a list
+                     descriptions=None,                # per-class descriptions ({class name: text or list of texts}) added to the prompts, or None
+                     bank: str | Path | None = None,   # a saved class bank (`.npz`) to take them from
+                    ) -> Learner:
     "Make `learn` (with an `OpenVocabStudent`) classify among `classnames`: text embeddings `W`, from `teacher`, or from a saved `bank`."
     from fastai.data.transforms import Categorize, CategoryMap
     m = learn.model
@@ -420,12 +484,20 @@ USES = {'ood': ('novel', 'descriptions', 'terms', 'filter_wrong', 'teacher_head'
 UNLABELLED = True   # images without labels (`--unlabelled`, or the labels outside `--fraction`) are imitated, without L_cls
 MONITOR, JOB = 'balanced_accuracy_score', 'distill'
 
-def check(method: str, options: OODOptions, partial: bool = False, unlabelled=None):
+def check(method: str,             # the method's name (a module may run several: 'vl2lite', 'logit_kd', 'ce')
+          options: OODOptions,     # the method's options
+          partial: bool = False,   # whether the job trains on part of the training labels
+          unlabelled=None,         # folder of extra unlabelled images, or None
+         ):
     "Refuse settings the OOD method cannot use, before any work starts."
     d = options.descriptions
     if isinstance(d, (str, Path)) and not Path(d).expanduser().exists(): raise FileNotFoundError(f"No descriptions file at {d}")
 
-def prepare(table: ImageTable, method: str, options: OODOptions, seed: int = 0) -> tuple:
+def prepare(table: ImageTable,     # the whole dataset
+            method: str,           # the method's name
+            options: OODOptions,   # the method's options
+            seed: int = 0,         # seed of any random split
+           ) -> tuple:
     "(the base classes' images, the split `{base, novel}` that `evaluate` reads back from the setup)."
     base, novel = base_novel_split(table.vocab, options.novel, seed=seed)
     return class_subset(table, base), dict(base=base, novel=novel)
@@ -438,7 +510,8 @@ def _descriptions(s):
         d = {n: d[c] for c, n in zip(s.table.vocab, s.classnames) if c in d}   # keyed by folder names
     return load_descriptions(d, s.classnames)
 
-def build(s) -> Learner:
+def build(s,   # the job's `DistillSetup`
+         ) -> Learner:
     "The learner of `s` (a `DistillSetup`) on the base classes."
     desc, names = _descriptions(s), s.names_of(s.train_table.vocab)
     unlab = s.unlab_idx if s.unlab_idx is not None and len(s.unlab_idx) else None
@@ -453,7 +526,9 @@ def _adapted_id(learn, s) -> dict:
     with torch.no_grad(): pred = head(s.cache.for_table(s.train_table).lookup(te)).argmax(-1)
     return dict(teacher_head=s.options.teacher_head, teacher_head_id=round(mean_class_acc(pred, s.train_table.targets(te)), 1))
 
-def evaluate(learn: Learner, s) -> dict:
+def evaluate(learn: Learner,   # the trained `Learner`
+             s,                # the job's `DistillSetup`
+            ) -> dict:
     "ID / OOD / all mean per-class test accuracy (%) of student and teacher, and the fidelity diagnostic; the learner is left classifying every class."
     W_all = text_bank(s.teacher, s.classnames, s.templates, _descriptions(s)).cpu()
     res = ood_evaluate(learn, s.table, s.split['base'], s.split['novel'], W_all=W_all, cache=s.cache)
@@ -462,7 +537,9 @@ def evaluate(learn: Learner, s) -> dict:
     learn.model.save_classes(Path(s.out)/'classes.pt', teacher=s.teacher.name)
     return dict(base=s.split['base'], novel=s.split['novel'], test_acc=res['student_all'], **res, classes_file=str(Path(s.out)/'classes.pt'))
 
-def describe(res: dict, s) -> tuple[list, list]:
+def describe(res: dict,   # the job's results
+             s,           # the job's `DistillSetup`
+            ) -> tuple[list, list]:
     "(rows, columns) of the result table: mean per-class accuracy (%) on the three tasks."
     head = [dict(model=f"teacher, {res['teacher_head']} head (fitted on the labelled base images)", valid_id='', ID=res['teacher_head_id'],
                  OOD='', all='')] if 'teacher_head_id' in res else []

@@ -25,17 +25,17 @@ __all__ = ['METHODS', 'ENTRY_POINTS', 'DistillSetup', 'get_method', 'methods_of'
 class DistillSetup:
     "The data, teacher and common settings of one training job, as every method's `build`/`evaluate` receive them."
     table: ImageTable                 # the whole dataset: every class, every split
-    teacher: Teacher
-    cache: TeacherCache
-    student: str = 'resnet18'
-    method: str = 'vl2lite'
+    teacher: Teacher               # the frozen teacher
+    cache: TeacherCache            # the `TeacherCache` of its embeddings
+    student: str = 'resnet18'      # timm architecture of the student
+    method: str = 'vl2lite'        # the method's name (`METHODS`)
     classnames: list | None = None    # prompt names, one per class of `table.vocab` (None: the folder names)
-    templates: object = 'clip80'
+    templates: object = 'clip80'   # prompt templates: a set name, one template or a list
     settings: Settings = field(default_factory=Settings)   # size, this process's batch, normalisation, student weights, ...
     train_table: ImageTable | None = None   # the classes the student trains on (None: `table`)
     train_idx: np.ndarray | None = None     # labelled training items, indices into `train_table`
     unlab_idx: np.ndarray | None = None     # unlabelled items (semi-supervised methods)
-    out: Path = Path('.')
+    out: Path = Path('.')          # the run folder
     options: object = None                  # the method's options dataclass (None: a training job's, `job_options`)
     split: dict = field(default_factory=dict)   # what the method's `prepare` returned beside the table (the OOD base/novel classes)
 
@@ -55,7 +55,8 @@ METHODS = {'vl2lite': 'vl2lite.methods.vl2lite', 'logit_kd': 'vl2lite.methods.vl
            'lgd': 'vl2lite.methods.lgd', 'feature_kd': 'vl2lite.methods.lgd'}
 ENTRY_POINTS = ('VARIANTS', 'Options', 'USES', 'MONITOR', 'JOB', 'check', 'prepare', 'build', 'evaluate', 'describe')
 
-def get_method(name: str):
+def get_method(name: str,   # a method's name
+              ):
     "The module that implements method `name` (see `METHODS`)."
     if name not in METHODS: raise ValueError(f"unknown method {name!r}; known: {sorted(METHODS)}")
     mod = importlib.import_module(METHODS[name])
@@ -63,12 +64,14 @@ def get_method(name: str):
     if missing or name not in mod.VARIANTS: raise TypeError(f"{mod.__name__} does not implement method {name!r} ({missing})")
     return mod
 
-def methods_of(job: str) -> tuple:
+def methods_of(job: str,   # 'distill' or 'pretrain'
+              ) -> tuple:
     "The methods a job ('distill' or 'pretrain') runs."
     return tuple(n for n in METHODS if get_method(n).JOB == job)
 
 # %% ../../nbs/19_registry.ipynb #9d0faaab
-def student_stats(arch: str) -> tuple:
+def student_stats(arch: str,   # timm architecture name
+                 ) -> tuple:
     "(mean, std) that timm's default weights of `arch` expect; ImageNet statistics when timm knows none."
     import timm
     cfg = timm.get_pretrained_cfg(arch) if isinstance(arch, str) else None
@@ -76,7 +79,8 @@ def student_stats(arch: str) -> tuple:
     return tuple(cfg.mean), tuple(cfg.std)
 
 # %% ../../nbs/19_registry.ipynb #1bfd4f7e
-def option_fields(job: str = 'distill') -> dict:
+def option_fields(job: str = 'distill',   # 'distill' or 'pretrain'
+                 ) -> dict:
     "{name: dataclass field} of every option with a command-line flag, over the methods of `job` (one field per name)."
     out = {}
     for n in methods_of(job):
@@ -84,11 +88,14 @@ def option_fields(job: str = 'distill') -> dict:
             if f.metadata.get('flag') and f.name not in out: out[f.name] = f
     return out
 
-def job_default(f):
+def job_default(f,   # a dataclass field declared with `option`
+               ):
     "The default a training job uses for option field `f`: its `job` default where it has one, else the library's."
     return f.metadata['job'] if 'job' in f.metadata else f.default if f.default is not MISSING else f.default_factory()
 
-def job_options(method: str, given: dict | None = None):
+def job_options(method: str,                 # a method's name
+                given: dict | None = None,   # options given (None: none)
+               ):
     """The options dataclass of `method` for a training job: the job defaults, then the options in `given` that are its own
     (None: not given; another method's options are `check_options`' business)."""
     Opts = get_method(method).Options
@@ -97,7 +104,9 @@ def job_options(method: str, given: dict | None = None):
     kw.update({k: v for k, v in (given or {}).items() if v is not None and k in own})
     return Opts(**kw)
 
-def check_options(method: str, given: dict):
+def check_options(method: str,   # a method's name
+                  given: dict,   # options given by the user ({name: value})
+                 ):
     "Refuse (one ValueError) the options in `given` that `method` does not use; one counts as given when it differs from its job default."
     uses, known = get_method(method).USES[method], option_fields(get_method(method).JOB)
     same = lambda a, b: (list(a) if isinstance(a, tuple) else a) == (list(b) if isinstance(b, tuple) else b)

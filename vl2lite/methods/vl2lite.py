@@ -83,7 +83,8 @@ def vl2lite_learner(dls,                                   # DataLoaders from `t
         if teacher is None: raise ValueError(f"method {method!r} needs a teacher")
         W, table = text_bank(teacher, names, templates).cpu(), getattr(dls, 'table', None)
         need = () if s.on_the_fly else np.concatenate([dls.train_idx, dls.valid_idx if o.log_valid_kd else []])
-        source, cache = teacher_source(teacher, table, need, cache, s.cache_dir, s.on_the_fly, getattr(dls, 'norm_stats', None))
+        source, cache = teacher_source(teacher, table, need, cache, s.cache_dir, s.on_the_fly, getattr(dls, 'norm_stats', None),
+                                       show_progress=s.show_progress)
         head = adapted_teacher(o.teacher_head, W, cache, table, getattr(dls, 'train_idx', ()), logit_scale=teacher_logit_scale(teacher))
         kd, terms = _kd_callback(method, o, st, teacher, W, head)
         cbs += [TeacherEmbeddings(source, valid=o.log_valid_kd), kd]
@@ -99,14 +100,23 @@ Options = VL2LiteOptions
 USES = {'vl2lite': ('vis_mode', 'teacher_head'), 'logit_kd': ('teacher_head',), 'ce': ()}   # the command-line options of each variant
 MONITOR, JOB = 'accuracy', 'distill'
 
-def check(method: str, options: VL2LiteOptions, partial: bool = False, unlabelled=None):
+def check(method: str,               # the method's name (a module may run several: 'vl2lite', 'logit_kd', 'ce')
+          options: VL2LiteOptions,   # the method's options
+          partial: bool = False,     # whether the job trains on part of the training labels
+          unlabelled=None,           # folder of extra unlabelled images, or None
+         ):
     "Refuse settings this method cannot use, before any work starts (nothing here: every option is checked by `VL2LiteOptions`)."
 
-def prepare(table, method: str, options: VL2LiteOptions, seed: int = 0) -> tuple:
+def prepare(table,                     # the whole dataset
+            method: str,               # the method's name
+            options: VL2LiteOptions,   # the method's options
+            seed: int = 0,             # seed of any random split
+           ) -> tuple:
     "(the table the student trains on, what `evaluate` needs of the split): every class."
     return table, {}
 
-def build(s) -> Learner:
+def build(s,   # the job's `DistillSetup`
+         ) -> Learner:
     """The learner of `s` (a `DistillSetup`): `s.method` is 'vl2lite', 'logit_kd' or 'ce'. With part of the labels
     (`s.unlab_idx` not empty) the labelled images are cycled to as many steps an epoch as DHO takes (one pass over the
     images without labels), so that methods compare at an equal budget."""
@@ -116,13 +126,17 @@ def build(s) -> Learner:
     return vl2lite_learner(dls, s.student, s.teacher, s.method, s.options, s.settings, s.names_of(s.train_table.vocab), s.templates,
                            s.cache, path=s.out)
 
-def evaluate(learn: Learner, s) -> dict:
+def evaluate(learn: Learner,   # the trained `Learner`
+             s,                # the job's `DistillSetup`
+            ) -> dict:
     "Test accuracy (%), once."
     te = s.table.idxs('test')
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(learn.dls, s.table, te))
     return dict(test_acc=accuracy_pct(p, y), **teacher_head_result(learn, s.options.teacher_head, s.cache, s.table, te, s.table.idxs('valid')))
 
-def describe(res: dict, s) -> tuple[list, list]:
+def describe(res: dict,   # the job's results
+             s,           # the job's `DistillSetup`
+            ) -> tuple[list, list]:
     "(rows, columns) of the result table: one row per model evaluated, each with its validation and test accuracy."
     return ([teacher_row(res)] + teacher_head_rows(res, valid_acc='') +
             [student_row(res)], ['model', 'valid_acc', 'test_acc'])
