@@ -67,7 +67,7 @@ class GradientConflict(Callback):
 def plot_gradient_conflict(runs: dict,                # {label: `GradientConflict.records`} of each run
                            key: str = 'cos',          # which record to plot: 'cos' (cosine of the two gradients), 'norm_ratio' (|grad a| / |grad b|), or a per-block one
                            ax=None,                   # matplotlib axes to draw on (None: a new figure)
-                           smooth: int = 1,           # moving-average window (in steps) of the plotted losses
+                           smooth: int = 1,           # moving-average window (in recorded steps) of the curves
                            log: bool | None = None,   # log y axis (None: for the norm ratios)
                           ):
     """Plot `key` of each run's `GradientConflict.records` against the training step; `runs` maps a label to records.

@@ -109,7 +109,7 @@ def encode_rate(teacher: Teacher,                 # a frozen teacher (`OpenCLIPT
                 paths,                            # image paths to time (a few batches of them)
                 bs: int = 32,                     # batch size
                 num_workers: int | None = None,   # DataLoader worker processes (None: the machine's default)
-                precision: str = 'fp32',          # 'fp32', 'bf16', 'fp16' or 'auto'
+                precision: str = 'fp32',          # the teacher's precision while encoding: 'fp32', 'fp16' or 'bf16'
                ) -> float:
     "Images/s of the teacher over `paths` through the cache fill's loader (decoding in workers), the first of several batches excluded."
     dl, sizes, times = image_loader(paths, teacher.preprocess, bs=bs, num_workers=num_workers), [], []

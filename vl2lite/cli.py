@@ -55,7 +55,7 @@ def predict_job(model: str | Path,               # the exported student: a `.onn
                 csv: str | Path | None = None,   # CSV file to write the predictions to (None: none)
                 trust: bool = False,             # load a pickle this machine did not write (a pickle can run code: only for a file you trust)
                 classes=None,                    # class names for an open-vocabulary student (None: its own)
-                classes_file=None,               # file with one class name per line
+                classes_file=None,               # a file of class names (one per line, or JSON)
                ) -> tuple:
     """Top-`top_k` classes of every image in `images` (files or folders) from a `.onnx` or `.pkl` student; bad images reported,
     not fatal. An open-vocabulary `.onnx` student exported with its text tower chooses among `classes` (names, or a file of

@@ -131,7 +131,7 @@ class ImageTable:
     "Every image of a dataset: path, label and split, in a fixed order (the dataset index)."
     root: Path     # the dataset's folder (paths are under it)
     paths: list    # every image file, in dataset order
-    labels: list   # class id of each image (None: unlabelled)
+    labels: list   # class name of each image (None: unlabelled)
     splits: list   # 'train', 'valid', 'test' or 'unlabelled' of each image
     vocab: list    # class names in class-id order (the folder names)
 

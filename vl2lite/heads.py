@@ -155,7 +155,7 @@ class LinearHead(TeacherHead):
     def __init__(self,
                  W: torch.Tensor,                 # (C, d) weights
                  b: torch.Tensor | None = None,   # (C,) bias (None: zero)
-                 logit_scale: float = 100.,       # scale of the zero-shot logits `logit_scale * cos` (CLIP's learnt value is about 100)
+                 logit_scale: float = 100.,       # its logits over this are in units of a cosine (`cosines`), as the zero-shot head's
                 ):
         super().__init__(); self.logit_scale = logit_scale
         self.W = nn.Parameter(W.detach().float().clone(), requires_grad=False)
@@ -176,7 +176,7 @@ def _fit_lr(X, y, W0, lam, steps):
 def fit_linear_head(emb,                                 # (N, d) teacher embeddings of the labelled images
                     labels,                              # (N,) their class ids
                     W,                                   # (C, d) zero-shot weights the head starts from
-                    lams=(1e-4, 1e-3, 1e-2, 1e-1, 1.),   # weight-decay values tried
+                    lams=(1e-4, 1e-3, 1e-2, 1e-1, 1.),   # strengths tried of the pull towards the zero-shot weights (chosen by cross-validation)
                     folds: int = 3,                      # cross-validation folds
                     steps: int = 100,                    # L-BFGS steps
                     seed: int = 0,                       # random seed (same seed, same result)

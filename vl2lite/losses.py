@@ -74,7 +74,7 @@ def text_kd_loss(s: torch.Tensor,                        # (B, d_S) student feat
                  T: float = 2.,                          # distillation temperature
                  logit_scale: float = 1.,                # scale of both cosine logits
                  factor: float | None = None,            # multiplier of the KL (None: T^2)
-                 t_logits: torch.Tensor | None = None,   # (B, C) teacher logits when known already (None: computed from `t` and `W`)
+                 t_logits: torch.Tensor | None = None,   # (B, C) an adapted teacher head's logits in units of a cosine, in place of cos(t, W) (None: cos(t, W))
                 ) -> torch.Tensor:
     """VL2Lite's linguistic KD: `factor * KL(softmax(scale*cos(t,W)/T) || softmax(scale*cos(s,W')/T))`, factor `T^2` by default.
     `t_logits` (B, C), in units of a cosine, replaces `cos(t, W)`: an adapted teacher head's logits over its logit scale."""
@@ -137,7 +137,7 @@ def vlalign_loss(s: torch.Tensor,                        # (B, d) student embedd
                  tau: float = 0.07,                      # temperature of the cosine logits
                  k: int = 256,                           # classes kept (the teacher's top k)
                  targets: torch.Tensor | None = None,    # true class ids: drop items the teacher gets wrong (None: keep all)
-                 t_logits: torch.Tensor | None = None,   # (B, C) teacher logits when known already (None: computed from `t` and `W`)
+                 t_logits: torch.Tensor | None = None,   # (B, C) an adapted teacher head's logits in units of a cosine, in place of cos(t, W) (None: cos(t, W))
                 ) -> torch.Tensor:
     """`L_vlalign`: KL(teacher || student) over the teacher's top-`k` classes of `cos(., W)/tau`; `targets` drops samples the teacher gets wrong.
     `t_logits` (B, C), in units of a cosine, replaces the teacher's `cos(t, W)`: an adapted teacher head's logits over its logit scale."""

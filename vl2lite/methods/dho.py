@@ -258,7 +258,7 @@ USES = {'dho': ('teacher_head',), 'dho_single': ('teacher_head',)}   # the comma
 MONITOR, JOB = 'accuracy', 'distill'
 UNLABELLED = True   # it learns from images without labels (`--unlabelled`, or the labels outside `--fraction`)
 
-def check(method: str,             # the method's name (a module may run several: 'vl2lite', 'logit_kd', 'ce')
+def check(method: str,             # the method's name (a module may run several: its `VARIANTS`)
           options: DHOOptions,     # the method's options
           partial: bool = False,   # whether the job trains on part of the training labels
           unlabelled=None,         # folder of extra unlabelled images, or None

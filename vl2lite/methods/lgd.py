@@ -315,7 +315,7 @@ Options = LGDOptions
 USES = {'lgd': (), 'feature_kd': ()}   # no command-line options beyond the job's
 MONITOR, JOB = None, 'pretrain'        # no labels to select an epoch on: the last one is kept
 
-def check(method: str,             # the method's name (a module may run several: 'vl2lite', 'logit_kd', 'ce')
+def check(method: str,             # the method's name (a module may run several: its `VARIANTS`)
           options: LGDOptions,     # the method's options
           partial: bool = False,   # whether the job trains on part of the training labels
           unlabelled=None,         # folder of extra unlabelled images, or None

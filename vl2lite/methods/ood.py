@@ -322,7 +322,7 @@ def _tasks(emb, W_all, table, idxs, base, novel):
 def ood_evaluate(learn_or_model,                      # a `Learner` or its `OpenVocabStudent`
                  table: ImageTable,                   # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
                  base,                                # the base (seen) class names
-                 novel,                               # novel classes held out of training: a count (drawn with `seed`) or their names
+                 novel,                               # the novel (unseen) class names
                  teacher: Teacher | None = None,      # the teacher, to embed the novel classes' prompts (None: `W_all` given)
                  W_all: torch.Tensor | None = None,   # (C, d) text embeddings of every class (None: from `teacher`)
                  classnames=None,                     # prompt names of every class (None: folder names)
@@ -364,7 +364,7 @@ def fidelity_curve(emb_s,                           # (N, d) student embeddings
                    table: ImageTable,               # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
                    idxs,                            # the items embedded
                    base,                            # the base (seen) class names
-                   novel,                           # novel classes held out of training: a count (drawn with `seed`) or their names
+                   novel,                           # the novel (unseen) class names
                    alphas=(0., .25, .5, .75, 1.),   # mixing weights a from the student (0) to the teacher (1)
                   ) -> list:
     """Rows (a, cosine to the teacher, ID and OOD mean per-class accuracy) of the embeddings `normalize(a t + (1 - a) s)` of the
@@ -391,7 +391,7 @@ def per_class_cosine(emb_s,               # (N, d) student embeddings
 def ood_fidelity(learn_or_model,                  # a `Learner` or its `OpenVocabStudent`
                  table: ImageTable,               # the dataset (`ImageTable`): paths, labels, splits, class vocabulary
                  base,                            # the base (seen) class names
-                 novel,                           # novel classes held out of training: a count (drawn with `seed`) or their names
+                 novel,                           # the novel (unseen) class names
                  cache: TeacherCache,             # the teacher cache
                  W_all: torch.Tensor,             # (C, d) teacher text embeddings of every class, base and novel
                  split: str = 'test',             # the split measured
@@ -411,7 +411,7 @@ def ood_fidelity(learn_or_model,                  # a `Learner` or its `OpenVoca
 # %% ../../nbs/12_ood.ipynb #0d542da8
 def plot_fidelity(fid: dict,   # `ood_fidelity`'s result
                   base,        # the base (seen) class names
-                  novel,       # novel classes held out of training: a count (drawn with `seed`) or their names
+                  novel,       # the novel (unseen) class names
                  ):
     """The fidelity diagnostic as a figure: ID and OOD accuracy against the cosine to the teacher along `fid['curve']`
     (left; one point per step a, from the student on the left to the teacher on the right), and the mean student-teacher
@@ -484,7 +484,7 @@ USES = {'ood': ('novel', 'descriptions', 'terms', 'filter_wrong', 'teacher_head'
 UNLABELLED = True   # images without labels (`--unlabelled`, or the labels outside `--fraction`) are imitated, without L_cls
 MONITOR, JOB = 'balanced_accuracy_score', 'distill'
 
-def check(method: str,             # the method's name (a module may run several: 'vl2lite', 'logit_kd', 'ce')
+def check(method: str,             # the method's name (a module may run several: its `VARIANTS`)
           options: OODOptions,     # the method's options
           partial: bool = False,   # whether the job trains on part of the training labels
           unlabelled=None,         # folder of extra unlabelled images, or None

@@ -100,7 +100,7 @@ Options = VL2LiteOptions
 USES = {'vl2lite': ('vis_mode', 'teacher_head'), 'logit_kd': ('teacher_head',), 'ce': ()}   # the command-line options of each variant
 MONITOR, JOB = 'accuracy', 'distill'
 
-def check(method: str,               # the method's name (a module may run several: 'vl2lite', 'logit_kd', 'ce')
+def check(method: str,               # the method's name (a module may run several: its `VARIANTS`)
           options: VL2LiteOptions,   # the method's options
           partial: bool = False,     # whether the job trains on part of the training labels
           unlabelled=None,           # folder of extra unlabelled images, or None
