@@ -39,7 +39,8 @@ ALLOWED = {  # module -> vl2lite modules it may import (the direction of the dat
     'analysis': {'core', 'teacher', 'callbacks', 'evaluate', 'runtime'}, 'heads': {'core', 'teacher', 'evaluate'},
     'report': {'core', 'data', 'teacher', 'cache', 'analysis', 'evaluate'},
     'export': {'runtime', 'evaluate', 'teacher'}, 'distributed': {'core'},
-    'run': {'core', 'data', 'datasets', 'teacher', 'cache', 'methods.registry', 'distributed', 'analysis', 'report', 'export', 'runtime'},
+    'run': {'core', 'data', 'datasets', 'teacher', 'cache', 'callbacks', 'methods.registry', 'distributed', 'analysis', 'report',
+            'export', 'runtime'},
     'audit': {'core', 'data', 'teacher', 'cache', 'heads', 'evaluate', 'report', 'run'},
     'cli': {'runtime', 'data', 'datasets', 'cache', 'methods.registry', 'export', 'run', 'audit', 'serve'}, 'serve': {'runtime'},
 }

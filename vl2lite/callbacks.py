@@ -18,7 +18,7 @@ from .core import student_of
 
 # %% auto #0
 __all__ = ['TeacherEmbeddings', 'DistillLoss', 'KDTerm', 'CosineFeatureKD', 'TermMetric', 'term_metrics', 'accuracy_metric',
-           'VisualKD', 'TextKD', 'VL2Lite', 'LogitKD']
+           'SaveBestQuietly', 'VisualKD', 'TextKD', 'VL2Lite', 'LogitKD']
 
 # %% ../nbs/06_callbacks.ipynb #d9c1a873
 class TeacherEmbeddings(Callback):
@@ -108,6 +108,16 @@ def term_metrics(cb: DistillLoss,   # the loss callback (`DistillLoss`)
 def accuracy_metric() -> AccumMetric:
     "fastai's `accuracy` over the whole validation set at once: gathered and un-padded under distributed training."
     return AccumMetric(accuracy, flatten=False)
+
+# %% ../nbs/06_callbacks.ipynb #6f3f879e
+from fastai.callback.tracker import SaveModelCallback, TrackerCallback
+
+class SaveBestQuietly(SaveModelCallback):
+    "fastai's `SaveModelCallback` (the best epoch by `monitor`, saved as `fname`; not `every_epoch`) without its 'Better model found' line."
+    def after_epoch(self):
+        TrackerCallback.after_epoch(self)
+        if self.new_best: self._save(self.fname)
+
 
 # %% ../nbs/06_callbacks.ipynb #2db0492d
 class VisualKD(KDTerm):

@@ -417,15 +417,13 @@ def run_callbacks(folder: RunFolder,     # the `RunFolder`
     """The callbacks of a run's fit: the best epoch by `monitor` (`models/best.pth`; none when `monitor` is None), the
     per-epoch checkpoint and progress, the history, the random states, and TensorBoard when `log` asks for it.
     Under distributed training only rank 0 writes."""
-    from fastai.callback.tracker import SaveModelCallback, TrackerCallback
+    from vl2lite.callbacks import SaveBestQuietly
     done = progress['epochs_done']
     save = None
     if monitor is not None:
-        class _SaveBest(SaveModelCallback):   # without fastai's 'Better model found' line: the run's summary names the best epoch
+        class _SaveBest(SaveBestQuietly):
             def after_epoch(self):
-                if self.epoch < done: return       # an epoch skipped on resumption has no values
-                TrackerCallback.after_epoch(self)
-                if self.new_best: self._save(self.fname)
+                if self.epoch >= done: super().after_epoch()   # an epoch skipped on resumption has no values
         save = _SaveBest(monitor=monitor, fname='best', with_opt=True, reset_on_fit=False); save.best = progress.get('best')
     cbs = [c for c in (save, terms) if c is not None]
     if is_main(): cbs += [RunCSVLogger(fname='history.csv', append=done > 0), EveryEpoch(folder, done, save, terms)]

